@@ -1,0 +1,196 @@
+"""The callback protocol shared by the Official Account and WeCom: signatures, freshness,
+size limits, AES, XML parsing with type checks, and safe reply rendering.
+
+wechatpy does the cryptography and the reply rendering; this module adds what wechatpy 1.8.18
+leaves out: constant-time signature comparison, a timestamp window, body limits, field type
+checks (attributes and repeated tags turn fields into dicts and lists) and reply sanitizing.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import xmltodict
+from flask import Request, Response
+from wechatpy.replies import TextReply
+from wechatpy.utils import WeChatSigner
+
+from bot.dialog.router import Outcome, Router
+from bot.dialog.types import Inbound, Reply
+from bot.services import Services
+from bot.text import strip_control
+
+log = logging.getLogger(__name__)
+
+REQUIRED = ("ToUserName", "FromUserName", "CreateTime", "MsgType")
+
+
+class Refused(Exception):
+    """A request we answer with a 4xx status and a short plain-text reason."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def signature(*parts: str) -> str:
+    signer = WeChatSigner()
+    signer.add_data(*parts)
+    return str(signer.signature)
+
+
+def same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode("utf-8", "replace"), b.encode("utf-8", "replace"))
+
+
+def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refusing anything over `limit` bytes, with or without Content-Length."""
+    if request.content_length is not None and request.content_length > limit:
+        raise Refused(413, "body too large")
+    try:
+        data = request.stream.read(limit + 1)
+    except Exception as exc:  # werkzeug's own limit, a broken chunked stream, a client gone away
+        name = type(exc).__name__
+        if name == "RequestEntityTooLarge":
+            raise Refused(413, "body too large") from exc
+        raise Refused(400, "unreadable body") from exc
+    if len(data) > limit:
+        raise Refused(413, "body too large")
+    return data
+
+
+def parse_xml(data: bytes | str) -> dict[str, Any]:
+    """Parse a callback body; the root must be <xml>. Malformed input raises Refused(400)."""
+    if not data or not (data.strip() if isinstance(data, str) else data.strip()):
+        raise Refused(400, "empty body")
+    try:
+        doc = xmltodict.parse(data, disable_entities=True)
+    except Exception as exc:  # ExpatError, ValueError for entities, UnicodeDecodeError, ...
+        raise Refused(400, "malformed XML") from exc
+    if not isinstance(doc, dict) or list(doc) != ["xml"]:
+        raise Refused(400, "root element must be <xml>")
+    root = doc["xml"]
+    if not isinstance(root, dict):
+        raise Refused(400, "empty <xml>")
+    return root
+
+
+def text_field(root: Mapping[str, Any], name: str) -> str | None:
+    """A field's text. Attributes are ignored; a repeated tag is refused."""
+    value = root.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        text = value.get("#text")
+        return text if isinstance(text, str) else ""
+    raise Refused(400, f"repeated <{name}>")
+
+
+def to_inbound(channel: str, root: Mapping[str, Any]) -> Inbound:
+    fields = {}
+    for name in REQUIRED:
+        value = text_field(root, name)
+        if not value:
+            raise Refused(400, f"missing <{name}>")
+        fields[name] = value.strip()
+    try:
+        create_time = int(fields["CreateTime"])
+    except ValueError as exc:
+        raise Refused(400, "bad <CreateTime>") from exc
+    msg_type = fields["MsgType"].lower()
+    text = ""
+    if msg_type == "text":
+        text = text_field(root, "Content") or ""
+    elif msg_type == "voice":
+        text = text_field(root, "Recognition") or ""
+    event = (text_field(root, "Event") or "").lower() if msg_type == "event" else ""
+    return Inbound(
+        channel=channel,
+        user_id=fields["FromUserName"],
+        msg_type=msg_type,
+        text=strip_control(text)[:4000],
+        event=event,
+        event_key=(text_field(root, "EventKey") or "").strip() if msg_type == "event" else "",
+        msg_id=(text_field(root, "MsgId") or "").strip(),
+        create_time=create_time,
+        account=fields["ToUserName"],
+    )
+
+
+def safe_content(text: str) -> str:
+    """Text that wechatpy can put in a CDATA section and that stays valid XML."""
+    return strip_control(text).replace("]]>", "]]]]><![CDATA[>")
+
+
+def render_text(inbound: Inbound, reply: Reply, timestamp: int) -> str:
+    return str(
+        TextReply(
+            source=inbound.account,
+            target=inbound.user_id,
+            content=safe_content(reply.text),
+            time=timestamp,
+        ).render()
+    )
+
+
+@dataclass
+class Crypto:
+    """AES for one account: wechatpy's PrpCrypto-based crypto object plus the token."""
+
+    token: str
+    impl: Any  # wechatpy.crypto.WeChatCrypto or wechatpy.enterprise.crypto.WeChatCrypto
+    prp: Callable[[bytes], Any]  # the PrpCrypto class for decrypting
+    app_id: str
+
+    def decrypt(self, encrypt: str, msg_signature: str, timestamp: str, nonce: str) -> str:
+        if not same(signature(self.token, timestamp, nonce, encrypt), msg_signature):
+            raise Refused(403, "bad msg_signature")
+        try:
+            return str(self.prp(self.impl.key).decrypt(encrypt, self.app_id))
+        except Exception as exc:  # bad base64, padding, app id
+            raise Refused(400, "cannot decrypt") from exc
+
+    def encrypt(self, xml: str, nonce: str, timestamp: str) -> str:
+        return str(self.impl.encrypt_message(xml, nonce, timestamp))
+
+
+class CallbackEndpoint:
+    """One platform's callback URL: subclasses say where the signature and payload are."""
+
+    channel = "wechat"
+
+    def __init__(
+        self, services: Services, router: Router, token: str, crypto: Crypto | None
+    ) -> None:
+        self.services = services
+        self.router = router
+        self.token = token
+        self.crypto = crypto
+        self.limit = services.settings.max_body
+        self.tolerance = services.settings.timestamp_tolerance
+
+    def check_timestamp(self, raw: str | None) -> str:
+        if not raw or not raw.isdigit() or len(raw) > 12:
+            raise Refused(403, "missing or bad timestamp")
+        now = self.services.clock.now().timestamp()
+        if abs(now - int(raw)) > self.tolerance:
+            raise Refused(403, "stale timestamp")
+        return raw
+
+    def respond(self, fn: Callable[[], Response]) -> Response:
+        try:
+            return fn()
+        except Refused as exc:
+            log.info("%s callback refused: %s %s", self.channel, exc.status, exc.reason)
+            return Response(exc.reason, status=exc.status, mimetype="text/plain")
+
+    def deliver(self, inbound: Inbound, render: Callable[[Reply], bytes]) -> Response:
+        outcome: Outcome = self.router.handle(inbound, render)
+        if not outcome.response or outcome.response == b"success":
+            return Response("success", mimetype="text/plain")
+        return Response(outcome.response, mimetype="application/xml")

@@ -1,0 +1,90 @@
+"""The Official Account (公众号) callback at /wechat: plain mode and safe mode (AES)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Request, Response, request
+from wechatpy.crypto import PrpCrypto, WeChatCrypto
+
+from bot.channels.callback import (
+    CallbackEndpoint,
+    Crypto,
+    Refused,
+    parse_xml,
+    read_body,
+    render_text,
+    same,
+    signature,
+    text_field,
+    to_inbound,
+)
+from bot.dialog.router import Router
+from bot.dialog.types import Inbound, Reply
+from bot.services import Services
+
+
+class OfficialAccount(CallbackEndpoint):
+    channel = "wechat"
+
+    def check_signature(self, req: Request) -> tuple[str, str]:
+        sig = req.args.get("signature", "")
+        nonce = req.args.get("nonce", "")
+        timestamp = req.args.get("timestamp", "")
+        if not sig or not same(signature(self.token, timestamp, nonce), sig):
+            raise Refused(403, "bad signature")
+        return self.check_timestamp(timestamp), nonce
+
+    def verify(self) -> Response:
+        def run() -> Response:
+            self.check_signature(request)
+            return Response(request.args.get("echostr", ""), mimetype="text/plain")
+
+        return self.respond(run)
+
+    def receive(self) -> Response:
+        def run() -> Response:
+            timestamp, nonce = self.check_signature(request)
+            body = read_body(request, self.limit)
+            root = parse_xml(body)
+            encrypted = request.args.get("encrypt_type", "raw").lower() == "aes"
+            if encrypted:
+                if self.crypto is None:
+                    raise Refused(400, "safe mode is not configured (DANGJIAN_WECHAT_AES_KEY)")
+                encrypt = text_field(root, "Encrypt")
+                if not encrypt:
+                    raise Refused(400, "missing <Encrypt>")
+                inner = self.crypto.decrypt(
+                    encrypt, request.args.get("msg_signature", ""), timestamp, nonce
+                )
+                root = parse_xml(inner)
+            inbound = to_inbound(self.channel, root)
+            return self.deliver(inbound, self.renderer(inbound, encrypted, nonce))
+
+        return self.respond(run)
+
+    def renderer(self, inbound: Inbound, encrypted: bool, nonce: str):  # type: ignore[no-untyped-def]
+        crypto = self.crypto
+        clock = self.services.clock
+
+        def render(reply: Reply) -> bytes:
+            if reply.empty:
+                return b"success"
+            ts = int(clock.now().timestamp())
+            xml = render_text(inbound, reply, ts)
+            if encrypted and crypto is not None:
+                xml = crypto.encrypt(xml, nonce, str(ts))
+            return xml.encode("utf-8")
+
+        return render
+
+
+def blueprint(services: Services, router: Router) -> Blueprint:
+    settings = services.settings
+    crypto = None
+    if settings.wechat_aes_key:
+        impl = WeChatCrypto(settings.wechat_token, settings.wechat_aes_key, settings.wechat_appid)
+        crypto = Crypto(settings.wechat_token, impl, PrpCrypto, settings.wechat_appid)
+    endpoint = OfficialAccount(services, router, settings.wechat_token, crypto)
+    bp = Blueprint("wechat", __name__)
+    bp.add_url_rule("/wechat", "verify", endpoint.verify, methods=["GET"])
+    bp.add_url_rule("/wechat", "receive", endpoint.receive, methods=["POST"])
+    return bp

@@ -1,0 +1,44 @@
+"""The `dangjian` command line. Each area adds its commands from its own module."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from bot import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="dangjian")
+@click.option("-v", "--verbose", is_flag=True, help="显示调试日志。Show debug logs.")
+def main(verbose: bool) -> None:
+    """党建学习助手：支部学习、答题、会议签到和政策问答的微信服务。
+
+    Dangjian bot: a WeChat service for Party branches — study check-in, daily quiz, meeting
+    sign-in and policy questions. Settings come from DANGJIAN_* environment variables or .env.
+    """
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _register() -> None:
+    from bot.cli import core
+
+    for module in (core,):
+        for command in module.COMMANDS:
+            main.add_command(command)
+    for name in ("knowledge", "quiz", "jobs"):
+        try:
+            module = __import__(f"bot.cli.{name}", fromlist=["COMMANDS"])
+        except ModuleNotFoundError as exc:
+            if exc.name != f"bot.cli.{name}":
+                raise
+            continue
+        for command in module.COMMANDS:
+            main.add_command(command)
+
+
+_register()

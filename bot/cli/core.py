@@ -1,0 +1,253 @@
+"""Core commands: serve, scheduler, run, migrate, demo, import-members, unbind, chat."""
+
+from __future__ import annotations
+
+import getpass
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+from bot.clock import SystemClock, stamp
+from bot.config import load_settings
+
+
+def _services(demo: bool = False):  # type: ignore[no-untyped-def]
+    from bot.services import build_services
+
+    settings = load_settings()
+    services = build_services(settings)
+    if demo:
+        from bot.demo import load_demo
+        from storage import members
+
+        if not members.branches(services.store):
+            counts = load_demo(services.store, stamp(services.clock.now()))
+            click.echo(f"已载入演示组织 loaded demo organization: {counts['added']} members")
+    return services
+
+
+@click.command()
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="监听地址。Address to listen on."
+)
+@click.option("--port", default=8000, show_default=True, type=int, help="端口。Port.")
+@click.option(
+    "--workers",
+    type=int,
+    default=None,
+    help="gunicorn 进程数（默认=CPU核数）。Worker processes (default: cores).",
+)
+def serve(host: str, port: int, workers: int | None) -> None:
+    """只启动网页和微信回调（生产环境，gunicorn）。定时任务请另开 `dangjian scheduler`。
+
+    Web only (callbacks and pages) under gunicorn sync workers, for production. Run the jobs in
+    one separate `dangjian scheduler` process.
+    """
+    from bot.app import create_app
+    from bot.server import serve_gunicorn
+
+    services = _services()
+    app = create_app(services.settings, services)
+    serve_gunicorn(app, services, host, port, workers)
+
+
+@click.command()
+def scheduler() -> None:
+    """只运行定时任务和推送（每个部署只能有一个）。
+
+    Jobs only: daily pushes, reminders, meetings and the outbox dispatcher. Exactly one
+    scheduler may run; a second one refuses to start.
+    """
+    from bot.jobs.runner import JobRunner
+
+    services = _services()
+    runner = JobRunner(services)
+    runner.start()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(1):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runner.shutdown()
+
+
+@click.command()
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="监听地址。Address to listen on."
+)
+@click.option("--port", default=8000, show_default=True, type=int, help="端口。Port.")
+@click.option(
+    "--demo/--no-demo",
+    default=False,
+    help="数据库为空时载入演示组织。Load the demo organization into an empty database.",
+)
+def run(host: str, port: int, demo: bool) -> None:
+    """在一个进程里同时运行网页和定时任务（`make run` 用的就是它）。
+
+    Web and jobs in one process: what `make run` starts. Fine for a small organization; use
+    `serve` + `scheduler` for production.
+    """
+    from bot.app import create_app
+    from bot.jobs.runner import JobRunner
+    from bot.server import serve_threaded
+
+    services = _services(demo=demo)
+    app = create_app(services.settings, services)
+    runner = JobRunner(services)
+    runner.start()
+    mode = (
+        "聊天模拟器 chat simulator" if services.settings.simulator_enabled else "微信回调 callbacks"
+    )
+    click.echo(f"党建学习助手 running on http://{host}:{port}/ ({mode}); Ctrl+C to stop")
+    try:
+        serve_threaded(app, host, port)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runner.shutdown()
+
+
+@click.command()
+def migrate() -> None:
+    """创建或升级数据库结构。
+
+    Create or upgrade the database schema (DANGJIAN_DB, default var/dangjian.db).
+    """
+    from storage import Store
+    from storage.migrate import migrate as run_migrations
+
+    settings = load_settings()
+    store = Store(settings.db)
+    applied = run_migrations(store)
+    click.echo(
+        f"数据库 {settings.db}: " + (f"applied {', '.join(applied)}" if applied else "up to date")
+    )
+
+
+@click.command()
+def demo() -> None:
+    """载入演示组织（2个支部、4个党小组、20名党员）。
+
+    Load the demo organization (2 branches, 4 party groups, 20 members; idempotent).
+    """
+    from bot.demo import load_demo
+    from storage import open_store
+
+    settings = load_settings()
+    store = open_store(settings.db)
+    counts = load_demo(store, stamp(SystemClock(settings.timezone).now()))
+    click.echo(f"added {counts['added']}, updated {counts['updated']}")
+
+
+@click.command("import-members")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_members(file: Path) -> None:
+    """导入花名册（CSV 或 Excel），列：姓名、手机号、支部、党小组、角色、类别、企业微信账号。
+
+    Import a roster (.csv or .xlsx) with columns 姓名, 手机号, 支部, 党小组, 角色 (党员 / 党小组长 /
+    支部书记 / 管理员), 类别 (员工 / 零售户), 企业微信账号 (optional). Members are matched by phone:
+    re-importing updates them. Any bad row aborts the import and nothing is written.
+    """
+    from bot.roster import RosterError, parse_rows
+    from storage import open_store
+    from storage.members import upsert_roster
+
+    settings = load_settings()
+    try:
+        rows, errors = parse_rows(file)
+    except RosterError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if errors:
+        for e in errors:
+            click.echo(str(e), err=True)
+        raise click.ClickException(
+            f"{len(errors)} 行有错误，未导入任何数据。{len(errors)} bad rows; nothing imported."
+        )
+    store = open_store(settings.db)
+    now = stamp(SystemClock(settings.timezone).now())
+    with click.progressbar(length=len(rows), label="导入 importing") as bar:
+        counts = upsert_roster(store, _tick(rows, bar), now)
+    click.echo(f"新增 added {counts['added']}，更新 updated {counts['updated']}")
+
+
+def _tick(rows, bar):  # type: ignore[no-untyped-def]
+    for row in rows:
+        bar.update(1)
+        yield row
+
+
+@click.command()
+@click.argument("phone")
+def unbind(phone: str) -> None:
+    """解除某位党员的微信绑定（按手机号）。
+
+    Remove a member's WeChat binding (by phone number) so they can bind another account.
+    """
+    from storage import members, open_store
+
+    store = open_store(load_settings().db)
+    member = members.by_phone(store, phone.strip())
+    if member is None:
+        raise click.ClickException(f"没有手机号为 {phone} 的党员。No member with that phone.")
+    n = members.unbind(store, member.id)
+    click.echo(f"{member.name}: 已解绑 {n} 个账号。removed {n} binding(s).")
+
+
+@click.command()
+@click.option(
+    "--url", default="http://127.0.0.1:8000", show_default=True, help="服务地址。Server URL."
+)
+@click.option(
+    "--openid", default=None, help="模拟的微信 openid（默认按当前用户名）。Simulated openid."
+)
+def chat(url: str, openid: str | None) -> None:
+    """终端聊天模拟器：像微信服务器一样签名（安全模式下加密）并发送消息。
+
+    Terminal chat simulator: signs (and in safe mode encrypts) each message exactly as the
+    WeChat server does and posts it to the running service's /wechat. Type /quit to leave,
+    /subscribe to send a follow event.
+    """
+    from bot.channels.peer import WeChatPeer, http_transport
+
+    settings = load_settings()
+    peer = WeChatPeer(
+        http_transport(url),
+        settings.wechat_token,
+        settings.wechat_appid or "wx-demo",
+        settings.wechat_aes_key,
+    )
+    who = openid or f"cli-{getpass.getuser()}"
+    click.echo(f"以 {who} 的身份聊天 chatting as {who}; /quit 退出")
+    while True:
+        try:
+            line = input("你> ")
+        except (EOFError, KeyboardInterrupt):
+            click.echo()
+            return
+        if line.strip() in ("/quit", "/exit"):
+            return
+        if not line.strip():
+            continue
+        try:
+            reply = (
+                peer.event(who, "subscribe")
+                if line.strip() == "/subscribe"
+                else peer.send(who, line)
+            )
+        except Exception as exc:  # connection refused, bad reply
+            click.echo(f"[出错 error] {exc}", err=True)
+            continue
+        if reply.status != 200:
+            click.echo(f"[HTTP {reply.status}] {reply.body.decode('utf-8', 'replace')}")
+        else:
+            click.echo("助手> " + (reply.text or "（无回复）"))
+        sys.stdout.flush()
+
+
+COMMANDS = [serve, scheduler, run, migrate, demo, import_members, unbind, chat]

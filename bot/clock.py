@@ -1,0 +1,61 @@
+"""Time is an input: domain code asks a Clock for `now` (aware, in the organization's zone)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+DEFAULT_TZ = "Asia/Shanghai"
+
+
+class Clock(Protocol):
+    tz: ZoneInfo
+
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def __init__(self, tz: str = DEFAULT_TZ) -> None:
+        self.tz = ZoneInfo(tz)
+
+    def now(self) -> datetime:
+        return datetime.now(self.tz)
+
+
+class FixedClock:
+    """A clock that only moves when told to (tests, benchmarks, the day-boundary checks)."""
+
+    def __init__(self, at: datetime | str, tz: str = DEFAULT_TZ) -> None:
+        self.tz = ZoneInfo(tz)
+        self._lock = threading.Lock()
+        self._now = self._coerce(at)
+
+    def _coerce(self, at: datetime | str) -> datetime:
+        value = datetime.fromisoformat(at) if isinstance(at, str) else at
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=self.tz)
+        return value.astimezone(self.tz)
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def set(self, at: datetime | str) -> None:
+        with self._lock:
+            self._now = self._coerce(at)
+
+    def advance(self, **delta: float) -> datetime:
+        with self._lock:
+            self._now = self._now + timedelta(**delta)
+            return self._now
+
+
+def stamp(moment: datetime) -> str:
+    """The storage form of a moment: ISO-8601 with offset, to the second."""
+    return moment.isoformat(timespec="seconds")
+
+
+def day_of(moment: datetime) -> str:
+    return moment.date().isoformat()

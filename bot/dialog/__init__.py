@@ -1,0 +1,1 @@
+"""The brain: (Inbound, Context) -> Reply. No Flask, no XML, no HTTP."""

@@ -1,0 +1,76 @@
+"""我的积分 and 排行: points by month, quarter and year; member, 党小组 and 支部 rankings."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.dialog.types import Context
+from storage import points
+
+KIND_NAMES = {
+    "checkin": "学习打卡",
+    "quiz": "每日答题",
+    "meeting": "会议出勤",
+    "reflection": "学习心得",
+}
+
+
+def periods(day: str) -> dict[str, tuple[str, str]]:
+    """本月, 本季, 本年 as (first day, last day) for the given date."""
+    d = dt.date.fromisoformat(day)
+    month_start = d.replace(day=1)
+    next_month = (month_start + dt.timedelta(days=32)).replace(day=1)
+    q_first = 3 * ((d.month - 1) // 3) + 1
+    quarter_start = d.replace(month=q_first, day=1)
+    quarter_end = (quarter_start + dt.timedelta(days=95)).replace(day=1) - dt.timedelta(days=1)
+    return {
+        "本月": (month_start.isoformat(), (next_month - dt.timedelta(days=1)).isoformat()),
+        "本季": (quarter_start.isoformat(), quarter_end.isoformat()),
+        "本年": (d.replace(month=1, day=1).isoformat(), d.replace(month=12, day=31).isoformat()),
+    }
+
+
+def _rank(rows: list[dict[str, object]], key: int) -> int:
+    return next((n for n, r in enumerate(rows, start=1) if r["id"] == key), len(rows))
+
+
+def mine(ctx: Context, args: str) -> str:
+    member = ctx.member
+    assert member is not None
+    spans = periods(ctx.today)
+    totals = {name: points.total(ctx.store, member.id, a, b) for name, (a, b) in spans.items()}
+    month = spans["本月"]
+    kinds = points.by_kind(ctx.store, member.id, *month)
+    detail = "、".join(f"{KIND_NAMES.get(k, k)} {v}" for k, v in sorted(kinds.items()))
+    branch_rows = points.ranking(ctx.store, "member", *month, branch_id=member.branch_id)
+    lines = [
+        f"{member.name}的积分：本月 {totals['本月']} 分，本季 {totals['本季']} 分，本年 {totals['本年']} 分。",
+    ]
+    if detail:
+        lines.append(f"本月明细：{detail}。")
+    lines.append(
+        f"本月在{member.branch}排第 {_rank(branch_rows, member.id)} 名（共 {len(branch_rows)} 人）。"
+    )
+    return "\n".join(lines)
+
+
+def ranking(ctx: Context, args: str) -> str:
+    member = ctx.member
+    assert member is not None
+    month = periods(ctx.today)["本月"]
+    rows = points.ranking(ctx.store, "member", *month, branch_id=member.branch_id)
+    lines = [f"{member.branch}本月积分排行："]
+    for n, r in enumerate(rows[:10], start=1):
+        lines.append(f"{n}. {r['name']} {r['points']}分")
+    me = _rank(rows, member.id)
+    if me > 10:
+        lines.append(f"……你排第 {me} 名。")
+    groups = points.ranking(ctx.store, "group", *month, branch_id=member.branch_id)
+    if groups:
+        lines.append(
+            "党小组（人均）："
+            + "；".join(
+                f"{g['name']} {int(g['points']) / max(int(g['members']), 1):.1f}" for g in groups
+            )
+        )
+    return "\n".join(lines)

@@ -1,0 +1,210 @@
+"""Everything the bot understands, in one ordered table.
+
+Dispatch tiers (bot/dialog/router.py):
+  1. STATE_HANDLERS — the member's current dialog state (a quiz in progress, a broadcast waiting
+     for 确认, suggestions waiting for 1/2/3). Each returns None when the message is not for it.
+  2. INTENTS — exact commands, first match wins. `args=True` commands take text after the word
+     (签到 1234); their handler may return None to let a question fall through to the library.
+  3. The policy library (handlers/ask.answer_question).
+  4. The fallback: close commands and 您是不是想问….
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.dialog.handlers import ask, bind, broadcast, checkin, help, meeting, points, progress, quiz
+from bot.dialog.types import Context, Reply
+
+Handler = Callable[[Context, str], "Reply | str | None"]
+
+MEMBER = "member"  # shown to everyone in 帮助
+SECRETARY = "secretary"  # shown to 支部书记 / 管理员 only
+HIDDEN = "hidden"  # understood but not listed
+
+SECRETARY_ROLES = frozenset({"支部书记", "管理员"})
+LEADER_ROLES = SECRETARY_ROLES | {"党小组长"}
+
+
+@dataclass(frozen=True)
+class Intent:
+    name: str
+    words: tuple[str, ...]  # command words, matched on the normalized, lower-cased text
+    handler: Handler
+    usage: str  # one line for 帮助
+    audience: str = MEMBER
+    args: bool = False  # takes text after the command word
+    member: bool = False  # needs a bound member
+    roles: frozenset[str] | None = None  # allowed roles (None: everyone)
+
+
+INTENTS: tuple[Intent, ...] = (
+    Intent(
+        "help",
+        ("帮助", "菜单", "help", "?", "功能", "你能做什么"),
+        help.show,
+        "帮助 — 查看全部功能",
+    ),
+    Intent("bind", ("绑定",), bind.bind, "绑定 姓名 手机号 — 绑定党员身份", args=True),
+    Intent(
+        "checkin",
+        ("打卡", "学习打卡", "每日打卡", "学习"),
+        checkin.checkin,
+        "打卡 — 今日学习打卡",
+        member=True,
+    ),
+    Intent(
+        "quiz",
+        ("答题", "每日答题", "开始答题", "继续答题"),
+        quiz.start,
+        "答题 — 每日答题（5题）",
+        member=True,
+    ),
+    Intent(
+        "practice",
+        ("再练一组", "练习", "再来一组"),
+        quiz.practice,
+        "再练一组 — 不计分的练习",
+        member=True,
+    ),
+    Intent(
+        "wrong_book",
+        ("错题", "错题本", "我的错题"),
+        quiz.wrong_book,
+        "错题 — 查看还没掌握的题",
+        member=True,
+    ),
+    Intent(
+        "my_points",
+        ("我的积分", "积分", "查积分"),
+        points.mine,
+        "我的积分 — 本月、本季、本年积分",
+        member=True,
+    ),
+    Intent(
+        "ranking",
+        ("排行", "排行榜", "积分排行", "排名"),
+        points.ranking,
+        "排行 — 支部和党小组积分排行",
+        member=True,
+    ),
+    Intent(
+        "reflection",
+        ("心得",),
+        checkin.reflection,
+        "心得 内容 — 记录学习心得",
+        args=True,
+        member=True,
+    ),
+    Intent(
+        "sign_in",
+        ("签到",),
+        meeting.sign_in,
+        "签到 1234 — 会议签到（签到码问书记）",
+        args=True,
+        member=True,
+    ),
+    Intent("leave", ("请假",), meeting.leave, "请假 原因 — 会议请假", args=True, member=True),
+    Intent(
+        "handoff",
+        ("转人工", "人工", "人工客服", "找人工"),
+        ask.handoff,
+        "转人工 — 把问题转给书记或客户经理",
+    ),
+    Intent(
+        "useful",
+        ("有用", "有帮助"),
+        ask.feedback_useful,
+        "有用 / 没用 — 评价刚才的答复",
+        audience=HIDDEN,
+    ),
+    Intent(
+        "useless",
+        ("没用", "没有用", "无用", "没帮助"),
+        ask.feedback_useless,
+        "没用",
+        audience=HIDDEN,
+    ),
+    Intent(
+        "notice",
+        ("发布通知",),
+        broadcast.compose,
+        "发布通知 [党小组] 内容 — 向支部发通知",
+        audience=SECRETARY,
+        args=True,
+        member=True,
+        roles=SECRETARY_ROLES,
+    ),
+    Intent(
+        "scheduled_notice",
+        ("定时通知",),
+        broadcast.schedule,
+        "定时通知 2026-12-01 09:00 内容 — 定时发通知",
+        audience=SECRETARY,
+        args=True,
+        member=True,
+        roles=SECRETARY_ROLES,
+    ),
+    Intent(
+        "meeting",
+        ("会议",),
+        meeting.create,
+        "会议 支部党员大会 2026-12-05 15:00 地点 — 安排三会一课",
+        audience=SECRETARY,
+        args=True,
+        member=True,
+        roles=SECRETARY_ROLES,
+    ),
+    Intent(
+        "attendance",
+        ("出勤", "考勤"),
+        meeting.attendance,
+        "出勤 — 最近一次会议的出勤",
+        audience=SECRETARY,
+        member=True,
+        roles=SECRETARY_ROLES,
+    ),
+    Intent(
+        "unfinished",
+        ("未完成", "没学习", "谁没学习"),
+        progress.unfinished,
+        "未完成 — 今天还没学习的党员",
+        audience=SECRETARY,
+        member=True,
+        roles=LEADER_ROLES,
+    ),
+    Intent(
+        "answer_handoff",
+        ("回复",),
+        ask.answer_handoff,
+        "回复 编号 内容 — 答复转人工的问题",
+        audience=SECRETARY,
+        args=True,
+        member=True,
+    ),
+)
+
+# Tier 1, in order: each looks at its own part of the session state and returns None if the
+# message is not for it.
+STATE_HANDLERS: tuple[tuple[str, Handler], ...] = (
+    ("broadcast", broadcast.on_state),
+    ("quiz", quiz.on_state),
+    ("suggest", ask.on_state),
+)
+
+# WeChat menu CLICK keys an administrator can configure, mapped to the command they run.
+MENU_KEYS: dict[str, str] = {
+    "MENU_CHECKIN": "打卡",
+    "MENU_QUIZ": "答题",
+    "MENU_PRACTICE": "再练一组",
+    "MENU_WRONG": "错题",
+    "MENU_POINTS": "我的积分",
+    "MENU_RANKING": "排行",
+    "MENU_HANDOFF": "转人工",
+    "MENU_HELP": "帮助",
+}
+
+
+def all_words() -> list[str]:
+    return [w for intent in INTENTS for w in intent.words]

@@ -1,0 +1,43 @@
+"""Fixed texts members read. Short, friendly, correct Chinese."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.text import shorten
+
+if TYPE_CHECKING:
+    from storage.members import Member
+
+BIND_HOWTO = "请发送「绑定 姓名 手机号」绑定党员身份，例如：绑定 张三 13800000000"
+NEED_BIND = "这项功能需要先绑定党员身份。" + BIND_HOWTO + "。"
+ERROR = "系统开了个小差，请稍后再试。如一直不行，请联系支部书记。"
+EMPTY_TEXT = "没有收到内容，发送「帮助」看看我能做什么。"
+VOICE_UNCLEAR = "没听清这段语音，请再说一遍或直接发文字。发送「帮助」查看全部功能。"
+UNSUPPORTED = (
+    "我暂时只能看懂文字和语音消息。可以发送「打卡」「答题」或直接提问，发送「帮助」查看全部功能。"
+)
+UNKNOWN_MENU = "这个菜单还没有设置好，请发送「帮助」查看全部功能。"
+
+
+def welcome(member: Member | None) -> str:
+    if member is not None:
+        return f"欢迎回来，{member.name}同志！发送「打卡」学习打卡，「答题」参加每日答题，「帮助」查看全部功能。"
+    return (
+        "欢迎关注党建学习助手！这里可以每日学习打卡、答题、会议签到，也可以直接问政策问题。\n"
+        + BIND_HOWTO
+        + "。\n发送「帮助」查看全部功能。"
+    )
+
+
+def not_allowed(command: str) -> str:
+    return f"「{command}」只有支部书记或管理员可以使用。如有需要，请联系支部书记。"
+
+
+def fallback(raw: str, close_commands: list[str]) -> str:
+    said = shorten(raw.strip(), 20)
+    lines = [f"没太明白「{said}」的意思。"]
+    if close_commands:
+        lines.append("您是不是想发：" + "、".join(f"「{c}」" for c in close_commands) + "？")
+    lines.append("可以直接提问（如“许可证怎么延续”），发送「帮助」查看全部功能，或发送「转人工」。")
+    return "\n".join(lines)

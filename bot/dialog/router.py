@@ -1,0 +1,180 @@
+"""Dedupe retries, find the member and session, pick the intent, and remember the reply.
+
+Everything for one inbound message happens in one write transaction: the inbound-log claim,
+the handler's side effects (check-in, points, outbox rows), the session and the rendered
+response. A crash rolls all of it back, so WeChat's retry runs it again; a retry that arrives
+after the commit gets the stored response bytes back and runs nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.clock import stamp as _stamp
+from bot.dialog import replies
+from bot.dialog.intents import INTENTS, MENU_KEYS, STATE_HANDLERS, Intent
+from bot.dialog.types import Context, Inbound, Reply
+from bot.services import Services
+from bot.text import command_form
+from storage import inbound as inbound_log
+from storage import members, sessions
+
+log = logging.getLogger(__name__)
+
+Render = Callable[[Reply], bytes]
+SEPARATORS = (" ", ":", "：", ",", "，")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    response: bytes
+    reply: Reply
+    intent: str
+    retry: bool
+
+
+class Router:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def handle(self, inbound: Inbound, render: Render) -> Outcome:
+        store = self.services.store
+        now = self.services.clock.now()
+        key = inbound.dedupe_key
+        with store.tx():
+            content = (
+                inbound.text
+                if inbound.msg_type != "event"
+                else f"{inbound.event}:{inbound.event_key}"
+            )
+            if not inbound_log.claim(
+                store, key, inbound.channel, inbound.user_id, inbound.msg_type, content, _stamp(now)
+            ):
+                row = inbound_log.get(store, key) or {}
+                reply = Reply(row.get("reply") or "")
+                response = row.get("response")
+                return Outcome(
+                    bytes(response) if response is not None else render(reply),
+                    reply,
+                    row.get("intent") or "",
+                    retry=True,
+                )
+            members.touch_follower(store, inbound.channel, inbound.user_id, _stamp(now))
+            member = self.identify(inbound)
+            state = sessions.load(store, inbound.channel, inbound.user_id)
+            before = copy.deepcopy(state)
+            ctx = Context(self.services, inbound, member, now, state)
+            try:
+                with store.tx():  # a savepoint: a failing handler leaves nothing behind
+                    intent, reply = self.dispatch(ctx)
+            except Exception:
+                log.exception("handler failed for %s", key)
+                intent, reply = "error", Reply(replies.ERROR)
+            if ctx.state != before:
+                sessions.save(store, inbound.channel, inbound.user_id, ctx.state, _stamp(now))
+            response = render(reply)
+            inbound_log.finish(store, key, reply.text, intent)
+            inbound_log.save_response(store, key, response)
+        return Outcome(response, reply, intent, retry=False)
+
+    def identify(self, inbound: Inbound) -> members.Member | None:
+        store = self.services.store
+        if inbound.channel == "wecom":
+            return members.by_wecom_userid(store, inbound.user_id)
+        return members.bound_member(store, inbound.channel, inbound.user_id)
+
+    # -- dispatch -------------------------------------------------------------------------
+    def dispatch(self, ctx: Context) -> tuple[str, Reply]:
+        inbound = ctx.inbound
+        if inbound.msg_type == "event":
+            return self.on_event(ctx)
+        if inbound.msg_type in ("text", "voice"):
+            if not inbound.text.strip():
+                if inbound.msg_type == "voice":
+                    return "voice_unclear", Reply(replies.VOICE_UNCLEAR)
+                return "empty", Reply(replies.EMPTY_TEXT)
+            return self.on_text(ctx, inbound.text)
+        return "unsupported", Reply(replies.UNSUPPORTED)
+
+    def on_event(self, ctx: Context) -> tuple[str, Reply]:
+        inbound = ctx.inbound
+        store = self.services.store
+        if inbound.event == "subscribe":
+            members.set_subscribed(store, inbound.channel, inbound.user_id, True, ctx.stamp)
+            return "subscribe", Reply(replies.welcome(ctx.member))
+        if inbound.event == "unsubscribe":
+            members.set_subscribed(store, inbound.channel, inbound.user_id, False, ctx.stamp)
+            return "unsubscribe", Reply()
+        if inbound.event == "click":
+            command = MENU_KEYS.get(inbound.event_key)
+            if command:
+                return self.on_text(ctx, command)
+            return "click_unknown", Reply(replies.UNKNOWN_MENU)
+        if inbound.event == "enter_agent":  # WeCom: member opened the app
+            return "enter_agent", Reply()
+        return inbound.event or "event", Reply()  # LOCATION, VIEW, template receipts, ...
+
+    def on_text(self, ctx: Context, raw: str) -> tuple[str, Reply]:
+        text = command_form(raw)
+        for name, handler in STATE_HANDLERS:  # tier 1
+            result = handler(ctx, text)
+            if result is not None:
+                return f"state:{name}", _reply(result)
+        for intent in INTENTS:  # tier 2
+            args = _match(intent, text)
+            if args is None:
+                continue
+            refusal = self._refuse(ctx, intent, text)
+            if refusal is not None:
+                if refusal == "":
+                    continue  # not allowed and not clearly a command: let the library try
+                return intent.name, Reply(refusal)
+            result = intent.handler(ctx, args)
+            if result is not None:
+                return intent.name, _reply(result)
+        from bot.dialog.handlers import ask  # tier 3 and 4
+
+        result = ask.answer_question(ctx, raw)
+        if result is not None:
+            return "ask", _reply(result)
+        return "fallback", Reply(self.fallback(ctx, raw, text))
+
+    def _refuse(self, ctx: Context, intent: Intent, text: str) -> str | None:
+        """A refusal text, '' to skip this intent silently, or None when allowed."""
+        if intent.roles is not None and (ctx.member is None or ctx.member.role not in intent.roles):
+            if not _looks_like_command(intent, text):
+                return ""
+            if ctx.member is None:
+                return replies.NEED_BIND
+            return replies.not_allowed(intent.usage.split(" ")[0])
+        if intent.member and ctx.member is None:
+            return replies.NEED_BIND
+        return None
+
+    def fallback(self, ctx: Context, raw: str, text: str) -> str:
+        words = [w for i in INTENTS if i.audience != "hidden" for w in i.words if len(w) > 1]
+        close = difflib.get_close_matches(text, words, n=3, cutoff=0.5)
+        return replies.fallback(raw, close)
+
+
+def _match(intent: Intent, text: str) -> str | None:
+    """The argument text if `text` invokes this intent, else None."""
+    for word in intent.words:
+        if text == word:
+            return ""
+        if intent.args and text.startswith(word):
+            rest = text[len(word) :]
+            return rest.lstrip("".join(SEPARATORS)).strip()
+    return None
+
+
+def _looks_like_command(intent: Intent, text: str) -> bool:
+    return any(text == w or text.startswith(tuple(w + s for s in SEPARATORS)) for w in intent.words)
+
+
+def _reply(result: Reply | str) -> Reply:
+    return result if isinstance(result, Reply) else Reply(result)

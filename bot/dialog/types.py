@@ -1,0 +1,71 @@
+"""What flows through the dialog layer: an Inbound message in, a Reply out, and the Context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from bot.clock import day_of, stamp
+
+if TYPE_CHECKING:
+    from bot.services import Services
+    from storage.members import Member
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One member message or event, already verified and decoded by a channel."""
+
+    channel: str  # 'wechat' | 'wecom'
+    user_id: str  # openid (Official Account) or userid (WeCom)
+    msg_type: str  # text, voice, image, video, shortvideo, location, link, file, event, ...
+    text: str = ""  # text content, or the voice recognition result
+    event: str = ""  # lower case: subscribe, unsubscribe, click, view, location, ...
+    event_key: str = ""
+    msg_id: str = ""
+    create_time: int = 0
+    account: str = ""  # ToUserName: our account id
+
+    @property
+    def dedupe_key(self) -> str:
+        """MsgId for messages; sender + CreateTime + event + key for events."""
+        if self.msg_id:
+            return f"{self.channel}:msg:{self.msg_id}"
+        return f"{self.channel}:evt:{self.user_id}:{self.create_time}:{self.event}:{self.event_key}"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A text reply; empty text means an empty body (nothing shown, retries stop)."""
+
+    text: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not self.text
+
+
+@dataclass
+class Context:
+    services: Services
+    inbound: Inbound
+    member: Member | None
+    now: datetime
+    state: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def store(self) -> Any:
+        return self.services.store
+
+    @property
+    def settings(self) -> Any:
+        return self.services.settings
+
+    @property
+    def today(self) -> str:
+        return day_of(self.now)
+
+    @property
+    def stamp(self) -> str:
+        return stamp(self.now)

@@ -1,0 +1,64 @@
+"""Serving the app: gunicorn sync workers for production, a threaded server for `dangjian run`."""
+
+from __future__ import annotations
+
+import multiprocessing
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from bot.services import Services
+
+
+class GunicornApp(BaseApplication):  # type: ignore[misc]
+    """The app is built once in the master (jieba and content load before fork); each worker
+    opens its own SQLite connection after the fork."""
+
+    def __init__(self, app: Flask, services: Services, options: dict[str, Any]) -> None:
+        self.application = app
+        self.services = services
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+        services = self.services
+
+        def post_fork(server: Any, worker: Any) -> None:
+            services.store.reopen()
+
+        self.cfg.set("post_fork", post_fork)
+
+    def load(self) -> Flask:
+        return self.application
+
+
+def serve_gunicorn(
+    app: Flask, services: Services, host: str, port: int, workers: int | None = None
+) -> None:
+    workers = workers or multiprocessing.cpu_count()
+    services.store.close()  # the master keeps no connection across the fork
+    GunicornApp(
+        app,
+        services,
+        {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "worker_class": "sync",
+            "timeout": 30,
+            "accesslog": "-",
+            "preload_app": True,
+        },
+    ).run()
+
+
+def serve_threaded(app: Flask, host: str, port: int) -> None:
+    from werkzeug.serving import make_server
+
+    server = make_server(host, port, app, threaded=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()

@@ -1,0 +1,41 @@
+"""Wire the parts: settings, clock, storage, and the content loaded once at start-up."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.clock import Clock, SystemClock, stamp
+from bot.config import Settings
+from bot.study import StudyLibrary
+from storage import Store, open_store
+from storage import outbox as outbox_store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: Clock
+    store: Store
+    study: StudyLibrary
+    knowledge: Any = None  # bot.knowledge.library.Library
+    quizzes: Any = None  # bot.quiz.bank.QuizBank
+
+    def push(self, pushes: list[outbox_store.Push]) -> int:
+        """Queue pushes in the outbox (idempotent per key); the scheduler delivers them."""
+        return outbox_store.enqueue(self.store, pushes, stamp(self.clock.now()))
+
+
+def build_services(
+    settings: Settings, clock: Clock | None = None, store: Store | None = None
+) -> Services:
+    clock = clock or SystemClock(settings.timezone)
+    store = store or open_store(settings.db)
+    content = Path(settings.content_dir)
+    study = StudyLibrary.load(content / "study")
+    services = Services(settings=settings, clock=clock, store=store, study=study)
+    return services

@@ -1,0 +1,103 @@
+"""Daily study items from content/study/: today's item is the one published today, else a rotation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.content import ContentError, field_line, read_front_matter
+
+MAX_BODY = 220  # the check-in reply must stay within 300 characters
+
+
+@dataclass(frozen=True)
+class StudyItem:
+    id: str
+    title: str
+    body: str
+    source: str
+    publish_on: str | None
+    tags: tuple[str, ...]
+
+    def render(self) -> str:
+        return f"【今日学习】{self.title}\n{self.body}\n（出处：{self.source}）"
+
+
+class StudyLibrary:
+    def __init__(self, items: list[StudyItem]) -> None:
+        self.items = sorted(items, key=lambda i: i.id)
+        self._by_day = {i.publish_on: i for i in self.items if i.publish_on}
+        self._rotation = [i for i in self.items if not i.publish_on] or self.items
+
+    @classmethod
+    def load(cls, folder: str | Path) -> StudyLibrary:
+        items, errors = load_items(Path(folder))
+        if errors:
+            raise errors[0]
+        return cls(items)
+
+    def for_day(self, day: str) -> StudyItem | None:
+        if not self.items:
+            return None
+        if day in self._by_day:
+            return self._by_day[day]
+        index = dt.date.fromisoformat(day).toordinal() % len(self._rotation)
+        return self._rotation[index]
+
+    def get(self, item_id: str) -> StudyItem | None:
+        return next((i for i in self.items if i.id == item_id), None)
+
+
+def load_items(folder: Path) -> tuple[list[StudyItem], list[ContentError]]:
+    items: list[StudyItem] = []
+    errors: list[ContentError] = []
+    seen: dict[str, Path] = {}
+    for path in sorted(folder.glob("*.md")):
+        try:
+            meta, body = read_front_matter(path)
+            item = _item(path, meta, body)
+        except ContentError as exc:
+            errors.append(exc)
+            continue
+        if item.id in seen:
+            errors.append(
+                ContentError(
+                    path,
+                    f"duplicate id {item.id!r} (also in {seen[item.id].name})",
+                    field_line(path, "id"),
+                )
+            )
+            continue
+        seen[item.id] = path
+        items.append(item)
+    return items, errors
+
+
+def _item(path: Path, meta: dict[str, object], body: str) -> StudyItem:
+    for name in ("id", "title", "source"):
+        if not isinstance(meta.get(name), str) or not str(meta.get(name)).strip():
+            raise ContentError(
+                path, f"missing or empty field {name!r}", field_line(path, name) or 1
+            )
+    if not body:
+        raise ContentError(path, "empty body")
+    if len(body) > MAX_BODY:
+        raise ContentError(path, f"body has {len(body)} characters; at most {MAX_BODY}")
+    publish_on = meta.get("publish_on")
+    if publish_on is not None:
+        try:
+            publish_on = dt.date.fromisoformat(str(publish_on)).isoformat()
+        except ValueError as exc:
+            raise ContentError(
+                path, f"publish_on is not a date: {publish_on!r}", field_line(path, "publish_on")
+            ) from exc
+    tags = meta.get("tags") or []
+    return StudyItem(
+        id=str(meta["id"]).strip(),
+        title=str(meta["title"]).strip(),
+        body=body,
+        source=str(meta["source"]).strip(),
+        publish_on=publish_on,
+        tags=tuple(str(t) for t in tags) if isinstance(tags, list) else (),
+    )

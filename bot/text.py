@@ -1,0 +1,41 @@
+"""Text normalization for what members type: full width, traditional characters, spacing."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from opencc import OpenCC
+
+_t2s = OpenCC("t2s")
+_SPACE = re.compile(r"\s+")
+# Punctuation that may trail a command: 打卡！ 帮助？ 答题。
+TRAILING = "。．.!！?？~～,，、;；:：…"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+@lru_cache(maxsize=4096)
+def to_simplified(text: str) -> str:
+    return str(_t2s.convert(text))
+
+
+def normalize(text: str) -> str:
+    """NFKC (full width to half width), traditional to simplified, single spaces, trimmed."""
+    text = unicodedata.normalize("NFKC", text)
+    text = to_simplified(text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def command_form(text: str) -> str:
+    """The form used to match commands: normalized, lower case, trailing punctuation removed."""
+    return normalize(text).lower().rstrip(TRAILING).strip()
+
+
+def strip_control(text: str) -> str:
+    """Remove characters that are not allowed in XML 1.0 (keeps tab and newlines)."""
+    return _CONTROL.sub("", text)
+
+
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

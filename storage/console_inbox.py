@@ -1,0 +1,22 @@
+"""Pushes delivered by the console channel, shown by the chat simulator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from storage.db import Store
+
+
+def deliver(store: Store, channel: str, openid: str, text: str, now: str) -> int:
+    cur = store.execute(
+        "INSERT INTO console_inbox (channel, openid, text, at) VALUES (?, ?, ?, ?)",
+        (channel, openid, text, now),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def since(store: Store, channel: str, openid: str, after_id: int = 0) -> list[dict[str, Any]]:
+    return store.query(
+        "SELECT id, text, at FROM console_inbox WHERE channel = ? AND openid = ? AND id > ? ORDER BY id",
+        (channel, openid, after_id),
+    )

@@ -1,0 +1,268 @@
+"""Organization (支部, 党小组), members, bindings and followers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from storage.db import Store
+
+ROLES = ("党员", "党小组长", "支部书记", "管理员")
+CATEGORIES = ("员工", "零售户")
+SECRETARY_ROLES = frozenset({"支部书记", "管理员"})
+
+
+@dataclass(frozen=True)
+class Member:
+    id: int
+    name: str
+    phone: str
+    branch_id: int
+    branch: str
+    group_id: int | None
+    group: str | None
+    role: str
+    category: str
+    wecom_userid: str | None
+
+    @property
+    def is_secretary(self) -> bool:
+        return self.role in SECRETARY_ROLES
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    name: str
+    phone: str
+    branch: str
+    group: str | None
+    role: str
+    category: str
+    wecom_userid: str | None = None
+
+
+_MEMBER_SQL = """
+SELECT m.id, m.name, m.phone, m.branch_id, b.name AS branch, m.group_id, g.name AS "group",
+       m.role, m.category, m.wecom_userid
+FROM members m JOIN branches b ON b.id = m.branch_id
+LEFT JOIN party_groups g ON g.id = m.group_id
+"""
+
+
+def _member(row: dict[str, Any] | None) -> Member | None:
+    return Member(**row) if row else None
+
+
+def get(store: Store, member_id: int) -> Member | None:
+    return _member(store.one(_MEMBER_SQL + " WHERE m.id = ?", (member_id,)))
+
+
+def by_name_phone(store: Store, name: str, phone: str) -> Member | None:
+    return _member(
+        store.one(_MEMBER_SQL + " WHERE m.name = ? AND m.phone = ? AND m.active = 1", (name, phone))
+    )
+
+
+def by_wecom_userid(store: Store, userid: str) -> Member | None:
+    return _member(store.one(_MEMBER_SQL + " WHERE m.wecom_userid = ? AND m.active = 1", (userid,)))
+
+
+def by_phone(store: Store, phone: str) -> Member | None:
+    return _member(store.one(_MEMBER_SQL + " WHERE m.phone = ?", (phone,)))
+
+
+def all_active(
+    store: Store, branch_id: int | None = None, group_id: int | None = None
+) -> list[Member]:
+    sql = _MEMBER_SQL + " WHERE m.active = 1"
+    params: list[Any] = []
+    if branch_id is not None:
+        sql += " AND m.branch_id = ?"
+        params.append(branch_id)
+    if group_id is not None:
+        sql += " AND m.group_id = ?"
+        params.append(group_id)
+    return [Member(**r) for r in store.query(sql + " ORDER BY m.id", params)]
+
+
+def branches(store: Store) -> list[dict[str, Any]]:
+    return store.query("SELECT id, name FROM branches ORDER BY id")
+
+
+def groups(store: Store, branch_id: int | None = None) -> list[dict[str, Any]]:
+    if branch_id is None:
+        return store.query("SELECT id, branch_id, name FROM party_groups ORDER BY id")
+    return store.query(
+        "SELECT id, branch_id, name FROM party_groups WHERE branch_id = ? ORDER BY id", (branch_id,)
+    )
+
+
+def branch_by_name(store: Store, name: str) -> dict[str, Any] | None:
+    return store.one("SELECT id, name FROM branches WHERE name = ?", (name,))
+
+
+def group_by_name(store: Store, branch_id: int, name: str) -> dict[str, Any] | None:
+    return store.one(
+        "SELECT id, branch_id, name FROM party_groups WHERE branch_id = ? AND name = ?",
+        (branch_id, name),
+    )
+
+
+def secretaries(store: Store, branch_id: int) -> list[Member]:
+    rows = store.query(
+        _MEMBER_SQL
+        + " WHERE m.branch_id = ? AND m.role IN ('支部书记', '管理员') AND m.active = 1"
+        + " ORDER BY CASE m.role WHEN '支部书记' THEN 0 ELSE 1 END, m.id",
+        (branch_id,),
+    )
+    return [Member(**r) for r in rows]
+
+
+def upsert_roster(store: Store, rows: Iterable[RosterRow], now: str) -> dict[str, int]:
+    """Insert or update members keyed by phone, in one transaction. Returns counts."""
+    counts = {"added": 0, "updated": 0}
+    with store.tx():
+        for r in rows:
+            store.execute("INSERT OR IGNORE INTO branches (name) VALUES (?)", (r.branch,))
+            branch_id = store.scalar("SELECT id FROM branches WHERE name = ?", (r.branch,))
+            group_id = None
+            if r.group:
+                store.execute(
+                    "INSERT OR IGNORE INTO party_groups (branch_id, name) VALUES (?, ?)",
+                    (branch_id, r.group),
+                )
+                group_id = store.scalar(
+                    "SELECT id FROM party_groups WHERE branch_id = ? AND name = ?",
+                    (branch_id, r.group),
+                )
+            existing = store.scalar("SELECT id FROM members WHERE phone = ?", (r.phone,))
+            if existing is None:
+                store.execute(
+                    "INSERT INTO members (name, phone, branch_id, group_id, role, category,"
+                    " wecom_userid, active, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+                    (
+                        r.name,
+                        r.phone,
+                        branch_id,
+                        group_id,
+                        r.role,
+                        r.category,
+                        r.wecom_userid,
+                        now,
+                        now,
+                    ),
+                )
+                counts["added"] += 1
+            else:
+                store.execute(
+                    "UPDATE members SET name = ?, branch_id = ?, group_id = ?, role = ?, category = ?,"
+                    " wecom_userid = ?, active = 1, updated_at = ? WHERE id = ?",
+                    (
+                        r.name,
+                        branch_id,
+                        group_id,
+                        r.role,
+                        r.category,
+                        r.wecom_userid,
+                        now,
+                        existing,
+                    ),
+                )
+                counts["updated"] += 1
+    return counts
+
+
+# -- bindings -----------------------------------------------------------------------------
+
+
+def bound_member(store: Store, channel: str, openid: str) -> Member | None:
+    row = store.one(
+        _MEMBER_SQL + " JOIN bindings x ON x.member_id = m.id WHERE x.channel = ? AND x.openid = ?",
+        (channel, openid),
+    )
+    return _member(row)
+
+
+def binding_of(store: Store, channel: str, member_id: int) -> str | None:
+    """The openid a member is bound to on a channel, if any."""
+    value = store.scalar(
+        "SELECT openid FROM bindings WHERE channel = ? AND member_id = ?", (channel, member_id)
+    )
+    return str(value) if value is not None else None
+
+
+def bind(store: Store, channel: str, openid: str, member_id: int, now: str) -> str:
+    """Bind an account to a member. Returns 'bound', 'already' (same pair), 'member_taken' or
+    'account_taken' (this account is bound to someone else)."""
+    with store.tx():
+        mine = store.scalar(
+            "SELECT member_id FROM bindings WHERE channel = ? AND openid = ?", (channel, openid)
+        )
+        if mine == member_id:
+            return "already"
+        if mine is not None:
+            return "account_taken"
+        other = store.scalar(
+            "SELECT openid FROM bindings WHERE channel = ? AND member_id = ?", (channel, member_id)
+        )
+        if other is not None:
+            return "member_taken"
+        store.execute(
+            "INSERT INTO bindings (channel, openid, member_id, bound_at) VALUES (?, ?, ?, ?)",
+            (channel, openid, member_id, now),
+        )
+        return "bound"
+
+
+def unbind(store: Store, member_id: int, channel: str | None = None) -> int:
+    with store.tx():
+        if channel:
+            cur = store.execute(
+                "DELETE FROM bindings WHERE member_id = ? AND channel = ?", (member_id, channel)
+            )
+        else:
+            cur = store.execute("DELETE FROM bindings WHERE member_id = ?", (member_id,))
+        return cur.rowcount
+
+
+def record_bind_failure(store: Store, channel: str, openid: str, now: str) -> None:
+    store.execute(
+        "INSERT INTO bind_failures (channel, openid, at) VALUES (?, ?, ?)", (channel, openid, now)
+    )
+
+
+def bind_failures_since(store: Store, channel: str, openid: str, since: str) -> list[str]:
+    rows = store.query(
+        "SELECT at FROM bind_failures WHERE channel = ? AND openid = ? AND at > ? ORDER BY at",
+        (channel, openid, since),
+    )
+    return [r["at"] for r in rows]
+
+
+# -- followers ----------------------------------------------------------------------------
+
+
+def touch_follower(store: Store, channel: str, openid: str, now: str, inbound: bool = True) -> None:
+    """Record that someone wrote (refreshes the 48 h customer-service window)."""
+    store.execute(
+        "INSERT INTO followers (channel, openid, subscribed, first_seen_at, last_inbound_at)"
+        " VALUES (?, ?, 1, ?, ?) ON CONFLICT (channel, openid) DO UPDATE SET"
+        " last_inbound_at = CASE WHEN ? THEN excluded.last_inbound_at ELSE last_inbound_at END",
+        (channel, openid, now, now if inbound else None, 1 if inbound else 0),
+    )
+
+
+def set_subscribed(store: Store, channel: str, openid: str, subscribed: bool, now: str) -> None:
+    store.execute(
+        "INSERT INTO followers (channel, openid, subscribed, first_seen_at, last_inbound_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, openid) DO UPDATE SET"
+        " subscribed = excluded.subscribed,"
+        " unsubscribed_at = CASE WHEN excluded.subscribed THEN NULL ELSE ? END",
+        (channel, openid, 1 if subscribed else 0, now, now, now),
+    )
+
+
+def follower(store: Store, channel: str, openid: str) -> dict[str, Any] | None:
+    return store.one("SELECT * FROM followers WHERE channel = ? AND openid = ?", (channel, openid))

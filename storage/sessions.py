@@ -1,0 +1,29 @@
+"""Dialog sessions: a small JSON state per (channel, account), e.g. a quiz in progress."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from storage.db import Store
+
+
+def load(store: Store, channel: str, openid: str) -> dict[str, Any]:
+    raw = store.scalar(
+        "SELECT state FROM sessions WHERE channel = ? AND openid = ?", (channel, openid)
+    )
+    if not raw:
+        return {}
+    try:
+        state = json.loads(raw)
+    except ValueError:
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def save(store: Store, channel: str, openid: str, state: dict[str, Any], now: str) -> None:
+    store.execute(
+        "INSERT INTO sessions (channel, openid, state, updated_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (channel, openid) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+        (channel, openid, json.dumps(state, ensure_ascii=False), now),
+    )

@@ -1,0 +1,140 @@
+"""Shared fixtures: a fixed clock, a temporary SQLite file, the app, and a fake WeChat server
+that signs (and in safe mode encrypts) callbacks like the real one."""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from bot.app import create_app
+from bot.channels.peer import PeerReply, WeChatPeer
+from bot.clock import FixedClock, stamp
+from bot.config import ROOT, Settings, load_settings
+from bot.demo import load_demo
+from bot.services import Services, build_services
+
+TOKEN = "test-token"
+APPID = "wx1234567890abcdef"
+AES_KEY = base64.b64encode(os.urandom(32)).decode().rstrip("=")
+START = "2026-12-02T09:00:00+08:00"
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings(
+        env={},
+        dotenv=None,
+        wechat_token=TOKEN,
+        wechat_appid=APPID,
+        db=str(tmp_path / "test.db"),
+        content_dir=str(ROOT / "content"),
+        quiz_dir=str(ROOT / "quizzes"),
+        simulator="on",
+    )
+
+
+@pytest.fixture
+def services(settings: Settings, clock: FixedClock) -> Iterator[Services]:
+    s = build_services(settings, clock=clock)
+    load_demo(s.store, stamp(clock.now()))
+    yield s
+    s.store.close()
+
+
+@pytest.fixture
+def app(settings: Settings, services: Services) -> Flask:
+    return create_app(settings, services)
+
+
+def flask_transport(app: Flask):  # type: ignore[no-untyped-def]
+    client = app.test_client()
+
+    def send(path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        r = client.post(path, data=body, headers=headers)
+        return r.status_code, r.data
+
+    return send
+
+
+@pytest.fixture(params=["plain", "aes"])
+def wechat(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock
+) -> Iterator[WeChatPeer]:
+    """The fake WeChat server, in plain and safe mode (every test using it runs in both)."""
+    aes = request.param == "aes"
+    s = load_settings(
+        env={},
+        dotenv=None,
+        wechat_token=TOKEN,
+        wechat_appid=APPID,
+        wechat_aes_key=AES_KEY if aes else "",
+        db=str(tmp_path / "wx.db"),
+        simulator="off",
+    )
+    services = build_services(s, clock=clock)
+    load_demo(services.store, stamp(clock.now()))
+    app = create_app(s, services)
+    peer = WeChatPeer(
+        flask_transport(app),
+        TOKEN,
+        APPID,
+        AES_KEY if aes else "",
+        now=lambda: clock.now().timestamp(),
+    )
+    peer.services = services  # type: ignore[attr-defined]
+    yield peer
+    services.store.close()
+
+
+@pytest.fixture
+def plain_peer(app: Flask, clock: FixedClock) -> WeChatPeer:
+    return WeChatPeer(flask_transport(app), TOKEN, APPID, now=lambda: clock.now().timestamp())
+
+
+@dataclass
+class Member:
+    """A member in a conversation: `say` sends a text and returns the bot's answer."""
+
+    peer: WeChatPeer
+    openid: str
+
+    def say(self, text: str) -> str:
+        reply = self.send(text)
+        assert reply.status == 200, reply.body
+        return reply.text
+
+    def send(self, text: str) -> PeerReply:
+        return self.peer.send(self.openid, text)
+
+    def event(self, event: str, key: str = "") -> PeerReply:
+        return self.peer.event(self.openid, event, key)
+
+
+def bound(peer: WeChatPeer, openid: str, name: str, phone: str) -> Member:
+    m = Member(peer, openid)
+    answer = m.say(f"绑定 {name} {phone}")
+    assert "绑定成功" in answer, answer
+    return m
+
+
+@pytest.fixture
+def zhangwei(wechat: WeChatPeer) -> Member:
+    """张伟, 党员 of 机关党支部 · 综合党小组, bound to openid o-zhangwei."""
+    return bound(wechat, "o-zhangwei", "张伟", "13800000003")
+
+
+@pytest.fixture
+def secretary(wechat: WeChatPeer) -> Member:
+    """王建国, 支部书记 of 机关党支部."""
+    return bound(wechat, "o-wangjianguo", "王建国", "13800000001")

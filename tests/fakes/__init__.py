@@ -1,0 +1,1 @@
+"""Fakes for the WeChat server (callbacks) and the WeChat/WeCom APIs (pushes)."""
