@@ -9,6 +9,7 @@ checks (attributes and repeated tags turn fields into dicts and lists) and reply
 from __future__ import annotations
 
 import hmac
+import re
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from bot.text import strip_control
 
 log = logging.getLogger(__name__)
 
+_XML_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 REQUIRED = ("ToUserName", "FromUserName", "CreateTime", "MsgType")
 
 
@@ -52,21 +54,32 @@ def read_body(request: Request, limit: int) -> bytes:
     """The request body, refusing anything over `limit` bytes, with or without Content-Length."""
     if request.content_length is not None and request.content_length > limit:
         raise Refused(413, "body too large")
+    parts: list[bytes] = []
+    size = 0
     try:
-        data = request.stream.read(limit + 1)
+        while size <= limit:
+            chunk = request.stream.read(min(65536, limit + 1 - size))
+            if not chunk:
+                break
+            parts.append(chunk)
+            size += len(chunk)
     except Exception as exc:  # werkzeug's own limit, a broken chunked stream, a client gone away
-        name = type(exc).__name__
-        if name == "RequestEntityTooLarge":
+        log.debug("body read failed: %r", exc)
+        if type(exc).__name__ == "RequestEntityTooLarge":
             raise Refused(413, "body too large") from exc
         raise Refused(400, "unreadable body") from exc
-    if len(data) > limit:
+    if size > limit:
         raise Refused(413, "body too large")
-    return data
+    return b"".join(parts)
 
 
 def parse_xml(data: bytes | str) -> dict[str, Any]:
     """Parse a callback body; the root must be <xml>. Malformed input raises Refused(400)."""
-    if not data or not (data.strip() if isinstance(data, str) else data.strip()):
+    if isinstance(data, str):
+        data = data.encode("utf-8", "replace")
+    # Control characters are not allowed in XML 1.0; members can still type them.
+    data = _XML_CONTROL.sub(b"", data)
+    if not data.strip():
         raise Refused(400, "empty body")
     try:
         doc = xmltodict.parse(data, disable_entities=True)
