@@ -36,7 +36,12 @@ class GunicornApp(BaseApplication):  # type: ignore[misc]
 
 
 def serve_gunicorn(
-    app: Flask, services: Services, host: str, port: int, workers: int | None = None
+    app: Flask,
+    services: Services,
+    host: str,
+    port: int,
+    workers: int | None = None,
+    access_log: bool = False,
 ) -> None:
     workers = workers or multiprocessing.cpu_count()
     services.store.close()  # the master keeps no connection across the fork
@@ -48,7 +53,7 @@ def serve_gunicorn(
             "workers": workers,
             "worker_class": "sync",
             "timeout": 30,
-            "accesslog": "-",
+            "accesslog": "-" if access_log else None,
             "preload_app": True,
         },
     ).run()

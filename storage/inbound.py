@@ -19,20 +19,17 @@ def claim(
     return cur.rowcount == 1
 
 
-def finish(store: Store, key: str, reply: str, intent: str) -> None:
+def finish(store: Store, key: str, reply: str, intent: str, response: bytes) -> None:
+    """Store the reply text and the exact response bytes a retry will get back."""
     store.execute(
-        "UPDATE inbound_log SET status = 'done', reply = ?, intent = ? WHERE key = ?",
-        (reply, intent, key),
+        "UPDATE inbound_log SET status = 'done', reply = ?, intent = ?, response = ? WHERE key = ?",
+        (reply, intent, response, key),
     )
 
 
 def release(store: Store, key: str) -> None:
     """Forget a claim whose handling failed, so WeChat's retry runs it again."""
     store.execute("DELETE FROM inbound_log WHERE key = ? AND status = 'processing'", (key,))
-
-
-def save_response(store: Store, key: str, response: bytes) -> None:
-    store.execute("UPDATE inbound_log SET response = ? WHERE key = ?", (response, key))
 
 
 def get(store: Store, key: str) -> dict[str, Any] | None:

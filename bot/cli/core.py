@@ -40,7 +40,10 @@ def _services(demo: bool = False):  # type: ignore[no-untyped-def]
     default=None,
     help="gunicorn 进程数（默认=CPU核数）。Worker processes (default: cores).",
 )
-def serve(host: str, port: int, workers: int | None) -> None:
+@click.option(
+    "--access-log/--no-access-log", default=False, help="逐条打印访问日志。Log every request."
+)
+def serve(host: str, port: int, workers: int | None, access_log: bool) -> None:
     """只启动网页和微信回调（生产环境，gunicorn）。定时任务请另开 `dangjian scheduler`。
 
     Web only (callbacks and pages) under gunicorn sync workers, for production. Run the jobs in
@@ -51,7 +54,7 @@ def serve(host: str, port: int, workers: int | None) -> None:
 
     services = _services()
     app = create_app(services.settings, services)
-    serve_gunicorn(app, services, host, port, workers)
+    serve_gunicorn(app, services, host, port, workers, access_log)
 
 
 @click.command()

@@ -77,8 +77,7 @@ class Router:
             if ctx.state != before:
                 sessions.save(store, inbound.channel, inbound.user_id, ctx.state, _stamp(now))
             response = render(reply)
-            inbound_log.finish(store, key, reply.text, intent)
-            inbound_log.save_response(store, key, response)
+            inbound_log.finish(store, key, reply.text, intent, response)
         return Outcome(response, reply, intent, retry=False)
 
     def identify(self, inbound: Inbound) -> members.Member | None:
