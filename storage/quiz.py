@@ -1,0 +1,317 @@
+"""每日答题 storage: sets (daily / practice), attempts, seen questions, the review schedule.
+
+A set belongs to the day it was started (`quiz_sessions.day`): it may be finished after
+midnight, and its points and its place in streaks and rankings are dated that day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from storage.checkins import consecutive_days
+from storage.db import Store
+
+# A wrong answer comes back 1, 3 and 7 days after the miss.
+REVIEW_OFFSETS = (1, 3, 7)
+
+
+def _plus(day: str, days: int) -> str:
+    return (date.fromisoformat(day) + timedelta(days=days)).isoformat()
+
+
+# -- sets -----------------------------------------------------------------------------------
+
+
+def create_session(
+    store: Store,
+    member_id: int,
+    day: str,
+    kind: str,
+    items: Sequence[tuple[str, bool, str]],
+    now: str,
+) -> int:
+    """A new set of (question_id, review, shown letters). Practice sets are numbered 1, 2, ..."""
+    if kind == "daily":
+        seq = 0
+    else:
+        seq = 1 + int(
+            store.scalar(
+                "SELECT COALESCE(MAX(seq), 0) FROM quiz_sessions"
+                " WHERE member_id = ? AND day = ? AND kind = 'practice'",
+                (member_id, day),
+            )
+        )
+    cur = store.execute(
+        "INSERT INTO quiz_sessions (member_id, day, kind, seq, size, started_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (member_id, day, kind, seq, len(items), now),
+    )
+    session_id = int(cur.lastrowid or 0)
+    store.executemany(
+        "INSERT INTO quiz_attempts (session_id, position, question_id, review, shown)"
+        " VALUES (?, ?, ?, ?, ?)",
+        [
+            (session_id, i, qid, int(review), shown)
+            for i, (qid, review, shown) in enumerate(items, 1)
+        ],
+    )
+    return session_id
+
+
+def get_session(store: Store, session_id: int) -> dict[str, Any] | None:
+    return store.one("SELECT * FROM quiz_sessions WHERE id = ?", (session_id,))
+
+
+def daily_session(store: Store, member_id: int, day: str) -> dict[str, Any] | None:
+    return store.one(
+        "SELECT * FROM quiz_sessions WHERE member_id = ? AND day = ? AND kind = 'daily'",
+        (member_id, day),
+    )
+
+
+def latest_practice(store: Store, member_id: int, day: str) -> dict[str, Any] | None:
+    return store.one(
+        "SELECT * FROM quiz_sessions WHERE member_id = ? AND day = ? AND kind = 'practice'"
+        " ORDER BY seq DESC LIMIT 1",
+        (member_id, day),
+    )
+
+
+def practice_count(store: Store, member_id: int, day: str) -> int:
+    return int(
+        store.scalar(
+            "SELECT COUNT(*) FROM quiz_sessions WHERE member_id = ? AND day = ? AND kind = 'practice'",
+            (member_id, day),
+        )
+    )
+
+
+def attempts(store: Store, session_id: int) -> list[dict[str, Any]]:
+    return store.query(
+        "SELECT * FROM quiz_attempts WHERE session_id = ? ORDER BY position", (session_id,)
+    )
+
+
+def drop_attempt(store: Store, session_id: int, position: int) -> None:
+    """Remove a question that left the bank from an unfinished set."""
+    store.execute(
+        "DELETE FROM quiz_attempts WHERE session_id = ? AND position = ? AND answered_at IS NULL",
+        (session_id, position),
+    )
+    store.execute(
+        "UPDATE quiz_sessions SET size = (SELECT COUNT(*) FROM quiz_attempts WHERE session_id = ?)"
+        " WHERE id = ?",
+        (session_id, session_id),
+    )
+
+
+def mark_sent(store: Store, session_id: int, position: int, now: str) -> None:
+    """When a question was first sent (re-showing it keeps the first time)."""
+    store.execute(
+        "UPDATE quiz_attempts SET sent_at = ? WHERE session_id = ? AND position = ? AND sent_at IS NULL",
+        (now, session_id, position),
+    )
+
+
+def record_answer(
+    store: Store,
+    session_id: int,
+    position: int,
+    answer: str,
+    correct: bool,
+    skipped: bool,
+    now: str,
+) -> bool:
+    """Store the answer once; False when that question was already answered."""
+    cur = store.execute(
+        "UPDATE quiz_attempts SET answer = ?, correct = ?, skipped = ?, answered_at = ?"
+        " WHERE session_id = ? AND position = ? AND answered_at IS NULL",
+        (answer, int(correct), int(skipped), now, session_id, position),
+    )
+    return cur.rowcount == 1
+
+
+def finish_session(store: Store, session_id: int, score: int, points: int, now: str) -> bool:
+    cur = store.execute(
+        "UPDATE quiz_sessions SET finished_at = ?, score = ?, points = ?"
+        " WHERE id = ? AND finished_at IS NULL",
+        (now, score, points, session_id),
+    )
+    return cur.rowcount == 1
+
+
+def finished_members(store: Store, day: str) -> set[int]:
+    """Members who finished that day's daily quiz."""
+    rows = store.query(
+        "SELECT member_id FROM quiz_sessions WHERE day = ? AND kind = 'daily'"
+        " AND finished_at IS NOT NULL",
+        (day,),
+    )
+    return {int(r["member_id"]) for r in rows}
+
+
+def streak(store: Store, member_id: int, day: str) -> int:
+    """Consecutive days with a finished daily quiz, ending on `day`."""
+    rows = store.query(
+        "SELECT day FROM quiz_sessions WHERE member_id = ? AND kind = 'daily'"
+        " AND finished_at IS NOT NULL AND day <= ? ORDER BY day DESC LIMIT 400",
+        (member_id, day),
+    )
+    return consecutive_days([r["day"] for r in rows], day)
+
+
+def group_rank(store: Store, member_id: int, group_id: int, day: str) -> tuple[int, int] | None:
+    """(rank, finishers) of the member among their 党小组's finished daily sets that day:
+    more right answers first, then who finished earlier."""
+    rows = store.query(
+        "SELECT s.member_id FROM quiz_sessions s JOIN members m ON m.id = s.member_id"
+        " WHERE s.day = ? AND s.kind = 'daily' AND s.finished_at IS NOT NULL AND m.group_id = ?"
+        " ORDER BY s.score DESC, s.finished_at, s.member_id",
+        (day, group_id),
+    )
+    ids = [int(r["member_id"]) for r in rows]
+    if member_id not in ids:
+        return None
+    return ids.index(member_id) + 1, len(ids)
+
+
+# -- seen questions (one cycle through the bank) --------------------------------------------
+
+
+def seen(store: Store, member_id: int) -> set[str]:
+    rows = store.query("SELECT question_id FROM quiz_seen WHERE member_id = ?", (member_id,))
+    return {r["question_id"] for r in rows}
+
+
+def mark_seen(store: Store, member_id: int, question_ids: Iterable[str], day: str) -> None:
+    store.executemany(
+        "INSERT OR IGNORE INTO quiz_seen (member_id, question_id, day) VALUES (?, ?, ?)",
+        [(member_id, qid, day) for qid in question_ids],
+    )
+
+
+def reset_seen(store: Store, member_id: int) -> None:
+    """The member has seen the whole bank: a new cycle starts."""
+    store.execute("DELETE FROM quiz_seen WHERE member_id = ?", (member_id,))
+
+
+# -- wrong-answer reviews -------------------------------------------------------------------
+
+
+def due_reviews(store: Store, member_id: int, day: str) -> list[str]:
+    """Open reviews due on or before `day`, most overdue first."""
+    rows = store.query(
+        "SELECT question_id FROM quiz_reviews WHERE member_id = ? AND open = 1 AND due_day <= ?"
+        " ORDER BY due_day, missed_day, question_id",
+        (member_id, day),
+    )
+    return [r["question_id"] for r in rows]
+
+
+def open_reviews(store: Store, member_id: int) -> list[dict[str, Any]]:
+    return store.query(
+        "SELECT * FROM quiz_reviews WHERE member_id = ? AND open = 1"
+        " ORDER BY missed_day DESC, question_id",
+        (member_id,),
+    )
+
+
+def review(store: Store, member_id: int, question_id: str) -> dict[str, Any] | None:
+    return store.one(
+        "SELECT * FROM quiz_reviews WHERE member_id = ? AND question_id = ?",
+        (member_id, question_id),
+    )
+
+
+def record_result(
+    store: Store, member_id: int, question_id: str, day: str, correct: bool, is_review: bool
+) -> None:
+    """Update the review schedule after an answer.
+
+    Wrong (anywhere): the question is due again 1 day later (step 0), then 3 and 7 days after
+    that miss. Right on a review: the next step; right at the 7-day step closes the review.
+    """
+    if not correct:
+        store.execute(
+            "INSERT INTO quiz_reviews (member_id, question_id, missed_day, step, due_day, open)"
+            " VALUES (?, ?, ?, 0, ?, 1) ON CONFLICT (member_id, question_id) DO UPDATE SET"
+            " missed_day = excluded.missed_day, step = 0, due_day = excluded.due_day, open = 1,"
+            " closed_day = NULL",
+            (member_id, question_id, day, _plus(day, REVIEW_OFFSETS[0])),
+        )
+        return
+    if not is_review:
+        return
+    row = review(store, member_id, question_id)
+    if row is None or not row["open"]:
+        return
+    step = int(row["step"]) + 1
+    if step >= len(REVIEW_OFFSETS):
+        store.execute(
+            "UPDATE quiz_reviews SET open = 0, step = ?, closed_day = ?"
+            " WHERE member_id = ? AND question_id = ?",
+            (step, day, member_id, question_id),
+        )
+        return
+    due = _plus(row["missed_day"], REVIEW_OFFSETS[step])
+    if due <= day:  # answered late: the next step is at least a day away
+        due = _plus(day, 1)
+    store.execute(
+        "UPDATE quiz_reviews SET step = ?, due_day = ? WHERE member_id = ? AND question_id = ?",
+        (step, due, member_id, question_id),
+    )
+
+
+# -- statistics -----------------------------------------------------------------------------
+
+
+def _scope(branch_id: int | None) -> tuple[str, list[Any]]:
+    if branch_id is None:
+        return "", []
+    return " AND m.branch_id = ?", [branch_id]
+
+
+def participation(
+    store: Store, start: str, end: str, branch_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Per 支部 and 党小组: active members, members who finished at least one daily quiz,
+    finished daily sets, and the accuracy of daily answers, between two days."""
+    where, params = _scope(branch_id)
+    return store.query(
+        "SELECT b.name AS branch, COALESCE(g.name, '（未分组）') AS grp,"
+        " COUNT(DISTINCT m.id) AS members,"
+        " COUNT(DISTINCT s.member_id) AS takers,"
+        " COUNT(DISTINCT s.id) AS sets,"
+        " (SELECT COUNT(*) FROM quiz_attempts a JOIN quiz_sessions s2 ON s2.id = a.session_id"
+        "   JOIN members m2 ON m2.id = s2.member_id WHERE s2.day BETWEEN ? AND ?"
+        "   AND m2.branch_id = m.branch_id AND m2.group_id IS m.group_id AND a.correct IS NOT NULL)"
+        "   AS answered,"
+        " (SELECT COUNT(*) FROM quiz_attempts a JOIN quiz_sessions s2 ON s2.id = a.session_id"
+        "   JOIN members m2 ON m2.id = s2.member_id WHERE s2.day BETWEEN ? AND ?"
+        "   AND m2.branch_id = m.branch_id AND m2.group_id IS m.group_id AND a.correct = 1)"
+        "   AS right"
+        " FROM members m JOIN branches b ON b.id = m.branch_id"
+        " LEFT JOIN party_groups g ON g.id = m.group_id"
+        " LEFT JOIN quiz_sessions s ON s.member_id = m.id AND s.kind = 'daily'"
+        "   AND s.finished_at IS NOT NULL AND s.day BETWEEN ? AND ?"
+        f" WHERE m.active = 1{where}"
+        " GROUP BY m.branch_id, m.group_id ORDER BY b.id, g.id",
+        [start, end, start, end, start, end, *params],
+    )
+
+
+def question_results(
+    store: Store, start: str, end: str, branch_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Per question: how often it was answered and answered right (daily and practice)."""
+    where, params = _scope(branch_id)
+    return store.query(
+        "SELECT a.question_id, COUNT(*) AS answered, SUM(a.correct) AS right"
+        " FROM quiz_attempts a JOIN quiz_sessions s ON s.id = a.session_id"
+        " JOIN members m ON m.id = s.member_id"
+        f" WHERE a.correct IS NOT NULL AND s.day BETWEEN ? AND ?{where}"
+        " GROUP BY a.question_id",
+        [start, end, *params],
+    )
