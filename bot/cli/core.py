@@ -253,4 +253,41 @@ def chat(url: str, openid: str | None) -> None:
         sys.stdout.flush()
 
 
-COMMANDS = [serve, scheduler, run, migrate, demo, import_members, unbind, chat]
+@click.command("check-content")
+@click.option(
+    "--content-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="内容目录（默认 DANGJIAN_CONTENT_DIR）。Content folder.",
+)
+@click.option(
+    "--quiz-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="题库目录（默认 DANGJIAN_QUIZ_DIR）。Question bank folder.",
+)
+def check_content(content_dir: Path | None, quiz_dir: Path | None) -> None:
+    """检查学习内容、政策问答库、词典和题库，逐条列出错误（文件:行号）。
+
+    Validate study items, the policy library, the dictionaries and the question banks; print
+    each error with its file and line, and exit non-zero if there is any.
+    """
+    from bot.knowledge.entries import validate as validate_library
+    from bot.quiz.bank import validate as validate_quizzes
+    from bot.study import load_items
+
+    settings = load_settings()
+    content = content_dir or Path(settings.content_dir)
+    quizzes = quiz_dir or Path(settings.quiz_dir)
+    items, study_errors = load_items(content / "study")
+    errors = [*study_errors, *validate_library(content), *validate_quizzes(quizzes)]
+    for error in errors:
+        click.echo(str(error), err=True)
+    if errors:
+        raise click.ClickException(f"{len(errors)} 个错误 errors")
+    click.echo(
+        f"内容检查通过 content OK: {len(items)} 条学习内容 study items, 政策库与题库无错误 library and banks valid"
+    )
+
+
+COMMANDS = [serve, scheduler, run, migrate, demo, import_members, unbind, chat, check_content]

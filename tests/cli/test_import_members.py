@@ -37,7 +37,11 @@ def count(tmp_path: Path, sql: str) -> int:
 def test_import_csv_then_reimport_updates(tmp_path: Path) -> None:
     code, out = run(tmp_path, "import-members", str(write_csv(tmp_path / "r.csv", GOOD)))
     assert code == 0 and "新增 added 3" in out
-    changed = [GOOD[0], ["李二", "13900000002", "第一党支部", "第一党小组", "党小组长", "零售户", ""], GOOD[2]]
+    changed = [
+        GOOD[0],
+        ["李二", "13900000002", "第一党支部", "第一党小组", "党小组长", "零售户", ""],
+        GOOD[2],
+    ]
     code, out = run(tmp_path, "import-members", str(write_csv(tmp_path / "r2.csv", changed)))
     assert code == 0 and "新增 added 0" in out and "更新 updated 3" in out
     assert count(tmp_path, "SELECT COUNT(*) FROM members") == 3
@@ -46,7 +50,9 @@ def test_import_csv_then_reimport_updates(tmp_path: Path) -> None:
 
 
 def test_gbk_csv_from_excel_is_read(tmp_path: Path) -> None:
-    code, out = run(tmp_path, "import-members", str(write_csv(tmp_path / "gbk.csv", GOOD, "gb18030")))
+    code, out = run(
+        tmp_path, "import-members", str(write_csv(tmp_path / "gbk.csv", GOOD, "gb18030"))
+    )
     assert code == 0, out
 
 
@@ -71,13 +77,18 @@ def test_xlsx_with_numeric_phones(tmp_path: Path) -> None:
         (["钱四", "13900000009", "", "", "党员", "员工", ""], "支部为空"),
     ],
 )
-def test_bad_row_is_reported_and_nothing_is_written(tmp_path: Path, bad: list[str], message: str) -> None:
+def test_bad_row_is_reported_and_nothing_is_written(
+    tmp_path: Path, bad: list[str], message: str
+) -> None:
     path = write_csv(tmp_path / "bad.csv", [*GOOD, bad])
     code, out = run(tmp_path, "import-members", str(path))
     assert code != 0
     assert "第5行" in out and message in out
     assert "nothing imported" in out
-    assert not (tmp_path / "roster.db").exists() or count(tmp_path, "SELECT COUNT(*) FROM members") == 0
+    assert (
+        not (tmp_path / "roster.db").exists()
+        or count(tmp_path, "SELECT COUNT(*) FROM members") == 0
+    )
 
 
 def test_missing_columns_are_named(tmp_path: Path) -> None:
@@ -99,7 +110,7 @@ def test_unbind_by_phone(tmp_path: Path) -> None:
 
 def test_every_command_has_chinese_and_english_help() -> None:
     runner = CliRunner()
-    for name, command in main.commands.items():
+    for name in main.commands:
         text = runner.invoke(main, [name, "--help"]).output
         assert any("\u4e00" <= ch <= "\u9fff" for ch in text), name
         assert any(word in text for word in (" the ", " a ", " and ", "Show")), name
