@@ -80,5 +80,11 @@ async function load() {
   $("form").onsubmit = (e) => { e.preventDefault(); const t = $("text").value; $("text").value = ""; send(t); };
   document.querySelectorAll(".quick button").forEach((b) => { b.onclick = () => send(b.dataset.text); });
   pollInbox();
+  // /?member=ID opens the simulator as that demo member (handy for demos and screenshots)
+  const wanted = new URLSearchParams(location.search).get("member");
+  const person = people.find((x) => String(x.id) === wanted);
+  if (person) { sel.value = String(person.id); await choose(person); }
+  const say = new URLSearchParams(location.search).get("say");
+  if (person && say) for (const t of say.split("|")) await send(t);
 }
 load();
