@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.clock import Clock, SystemClock, stamp
 from bot.config import Settings
+from bot.knowledge import Library
 from bot.quiz.bank import QuizBank
 from bot.study import StudyLibrary
 from storage import Store, open_store
@@ -39,5 +40,6 @@ def build_services(
     content = Path(settings.content_dir)
     study = StudyLibrary.load(content / "study")
     services = Services(settings=settings, clock=clock, store=store, study=study)
+    services.knowledge = Library.load(settings.content_dir)  # jieba loads once, before forking
     services.quizzes = QuizBank.load(settings.quiz_dir)
     return services

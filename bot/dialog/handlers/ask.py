@@ -1,29 +1,307 @@
-"""Policy questions, feedback, 转人工 and the secretary's 回复 — implemented by the knowledge work."""
+"""Policy questions (tier 3), 您是不是想问… picks, 有用/没用, 转人工 and the secretary's 回复.
+
+Session state used here (ctx.state):
+  suggest      {"ids": [...], "q": question id, "at": stamp}  — waiting for 1/2/3
+  last_answer  {"q": question id, "entry": entry id}          — what 有用/没用 rates
+  handoff_wait stamp                                          — 转人工 asked for the question
+
+Who receives a 转人工: a bound 零售户 → the member whose phone is settings.customer_manager
+(when set), otherwise the branch's 支部书记 (then 管理员). An unbound follower → the customer
+manager when set (people who are not on the roster are mostly store owners), otherwise the
+支部书记/管理员 of the first branch. Nobody is ever sent their own question.
+"""
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta
+
+from bot.clock import stamp
 from bot.dialog.types import Context, Reply
+from bot.knowledge.analyzer import fold
+from bot.text import normalize, shorten, strip_control
+from storage import inbound as inbound_log
+from storage import knowledge as kb
+from storage import members
+from storage.members import Member
+from storage.outbox import Push
+
+MAX_REPLY = 680  # WeChat text replies stay under 2048 bytes
+SUGGEST_TTL = timedelta(minutes=30)
+HANDOFF_LOOKBACK = timedelta(hours=2)
+FEEDBACK_HINT = "回复“有用”或“没用”，帮我们改进答复。"
+NO_STAFF = "暂时没有可以转接的工作人员。零售户的问题可拨打 12313，党务问题请直接联系支部书记。"
+_NORM_KEEP = re.compile(r"[0-9a-z\u4e00-\u9fff]+")
+_ANSWER = re.compile(r"^#?(\d{1,9})\s*[:：,，、.。\s]\s*(\S.*)$", re.S)
+_MARKDOWN = re.compile(r"(\*\*|__|`|^#{1,6}\s*)", re.M)
 
 
-def answer_question(ctx: Context, raw: str) -> Reply | str | None:  # TODO(issue 4)
+def question_norm(text: str) -> str:
+    """The form questions are grouped by in `gaps`: folded, punctuation and spaces removed."""
+    return "".join(_NORM_KEEP.findall(fold(text)))
+
+
+def render_entry(entry: object) -> str:
+    """title + body + 出处 + the feedback hint, within WeChat's reply limit."""
+    title = getattr(entry, "title", "")
+    body = _MARKDOWN.sub("", getattr(entry, "body", "")).strip()
+    source = getattr(entry, "source", "")
+    head = f"【{title}】\n"
+    tail = f"\n出处：{shorten(source, 120)}\n{FEEDBACK_HINT}"
+    room = MAX_REPLY - len(head) - len(tail)
+    return head + shorten(body, max(room, 40)) + tail
+
+
+def render_suggestions(entries: list) -> str:  # type: ignore[type-arg]
+    """您是不是想问… with numbered titles, 回复 1/2/3, and the way to a person."""
+    lines = ["没找到完全对应的答案，您是不是想问："]
+    lines += [f"{i}. {getattr(e, 'title', '')}" for i, e in enumerate(entries, start=1)]
+    choices = "/".join(str(i) for i in range(1, len(entries) + 1))
+    lines.append(f"回复 {choices} 查看答复；都不是请回复“转人工”。")
+    return "\n".join(lines)
+
+
+def _library(ctx: Context):  # type: ignore[no-untyped-def]
+    return ctx.services.knowledge
+
+
+def _member_id(ctx: Context) -> int | None:
+    return ctx.member.id if ctx.member is not None else None
+
+
+# -- tier 3: a question ---------------------------------------------------------------------
+
+
+def answer_question(ctx: Context, raw: str) -> Reply | str | None:
+    library = _library(ctx)
+    text = strip_control(normalize(raw))[:500]
+    norm = question_norm(text)
+    if library is None or not norm:
+        return None
+    result = library.search(text)
+    inbound = ctx.inbound
+    if result.answer is not None:
+        hit = result.answer
+        qid = kb.record_question(
+            ctx.store, inbound.channel, inbound.user_id, _member_id(ctx), text, norm,
+            "answered", hit.entry.id, hit.score, ctx.stamp,
+        )  # fmt: skip
+        ctx.state.pop("suggest", None)
+        ctx.state.pop("handoff_wait", None)
+        ctx.state["last_answer"] = {"q": qid, "entry": hit.entry.id}
+        return render_entry(hit.entry)
+    if result.suggestions:
+        top = result.suggestions[0]
+        qid = kb.record_question(
+            ctx.store, inbound.channel, inbound.user_id, _member_id(ctx), text, norm,
+            "suggested", top.entry.id, top.score, ctx.stamp,
+        )  # fmt: skip
+        ids = [h.entry.id for h in result.suggestions]
+        ctx.state["suggest"] = {"ids": ids, "q": qid, "at": ctx.stamp}
+        ctx.state.pop("handoff_wait", None)
+        return render_suggestions([h.entry for h in result.suggestions])
+    if len(norm) >= 2:  # everything unanswered is counted for `gaps`
+        kb.record_question(
+            ctx.store, inbound.channel, inbound.user_id, _member_id(ctx), text, norm,
+            "none", None, None, ctx.stamp,
+        )  # fmt: skip
     return None
+
+
+# -- tier 1: a pending suggestion or a question for 转人工 --------------------------------------
 
 
 def on_state(ctx: Context, text: str) -> Reply | str | None:
-    return None
+    wait = ctx.state.get("handoff_wait")
+    if wait is not None:
+        ctx.state.pop("handoff_wait", None)
+        if _fresh(ctx, wait) and not _is_command(text) and question_norm(text):
+            question = strip_control(normalize(ctx.inbound.text))[:500]
+            return _handoff(ctx, question, None)
+    pending = ctx.state.get("suggest")
+    if not isinstance(pending, dict):
+        return None
+    if not _fresh(ctx, pending.get("at")):
+        ctx.state.pop("suggest", None)
+        return None
+    ids = pending.get("ids") or []
+    if not (text.isdigit() and 1 <= int(text) <= len(ids)):
+        return None  # anything else: not for us, the suggestion stays
+    ctx.state.pop("suggest", None)
+    library = _library(ctx)
+    entry = library.get(str(ids[int(text) - 1])) if library is not None else None
+    if entry is None:
+        return "这条内容刚刚更新过，请把问题重新发一遍。"
+    qid = pending.get("q")
+    if isinstance(qid, int):
+        kb.set_outcome(ctx.store, qid, "picked", entry.id, None)
+        ctx.state["last_answer"] = {"q": qid, "entry": entry.id}
+    return render_entry(entry)
 
 
-def handoff(ctx: Context, args: str) -> Reply | str | None:
-    return None
+def _fresh(ctx: Context, at: object) -> bool:
+    if not isinstance(at, str):
+        return False
+    try:
+        when = datetime.fromisoformat(at)
+    except ValueError:
+        return False
+    return ctx.now - when <= SUGGEST_TTL
+
+
+def _is_command(text: str) -> bool:
+    from bot.dialog.intents import INTENTS  # the table imports this module
+
+    for intent in INTENTS:
+        for word in intent.words:
+            if text == word or (intent.args and text.startswith(word)):
+                return True
+    return False
+
+
+# -- 有用 / 没用 -------------------------------------------------------------------------------
 
 
 def feedback_useful(ctx: Context, args: str) -> Reply | str | None:
-    return None
+    return _feedback(ctx, True)
 
 
 def feedback_useless(ctx: Context, args: str) -> Reply | str | None:
+    return _feedback(ctx, False)
+
+
+def _feedback(ctx: Context, useful: bool) -> str:
+    last = ctx.state.get("last_answer")
+    if not isinstance(last, dict) or not isinstance(last.get("q"), int):
+        return "请先提一个问题，看到答复后再回复“有用”或“没用”。"
+    kb.record_feedback(ctx.store, last["q"], str(last.get("entry") or ""), useful, ctx.stamp)
+    ctx.state.pop("last_answer", None)
+    if useful:
+        return "谢谢您的评价，很高兴能帮上忙！"
+    return "谢谢反馈，我们会改进这条答复。需要人工解答请回复“转人工”。"
+
+
+# -- 转人工 ------------------------------------------------------------------------------------
+
+
+def handoff(ctx: Context, args: str) -> Reply | str | None:
+    inbound = ctx.inbound
+    since = stamp(ctx.now - HANDOFF_LOOKBACK)
+    row = kb.last_question(ctx.store, inbound.channel, inbound.user_id, since)
+    if row is not None:
+        return _handoff(ctx, str(row["text"]), int(row["id"]))
+    last = inbound_log.last_text(
+        ctx.store, inbound.channel, inbound.user_id, exclude_key=inbound.dedupe_key
+    )
+    if last and question_norm(last) and not _is_command(last.strip().lower()):
+        return _handoff(ctx, strip_control(normalize(last))[:500], None)
+    ctx.state["handoff_wait"] = ctx.stamp
+    return "好的。请把您的问题用一条消息发给我，我会转给工作人员。"
+
+
+def _handoff(ctx: Context, question: str, question_id: int | None) -> str:
+    inbound = ctx.inbound
+    store = ctx.store
+    existing = kb.pending_handoff(store, inbound.channel, inbound.user_id, question)
+    if existing is not None:
+        return f"这个问题已经转过了（编号 {existing['id']}），请耐心等待答复。"
+    recipient = _recipient(ctx)
+    if recipient is None:
+        return NO_STAFF
+    number = kb.open_handoff(
+        store, inbound.channel, inbound.user_id, _member_id(ctx), question_id, question,
+        recipient.id, ctx.stamp,
+    )  # fmt: skip
+    asker = ctx.member
+    who = f"{asker.name}（{asker.branch}·{asker.category}）" if asker else "一位未绑定的关注者"
+    ctx.services.push(
+        [
+            Push(
+                job=f"handoff:{number}",
+                period=ctx.today,
+                member_id=recipient.id,
+                kind="notice",
+                text=f"【转人工 {number}】{who}问：{shorten(question, 300)}\n"
+                f"请发送“回复 {number} 您的答复”，答复会转给对方。",
+            )
+        ]
+    )
+    role = "客户经理" if _is_customer_manager(ctx, recipient) else recipient.role
+    reply = f"已转给{role}{recipient.name}（编号 {number}），答复会通过这里发给您，请留意消息。"
+    if asker is None:
+        reply += (
+            "\n您还没有绑定身份，绑定后才能收到答复：发送“绑定 姓名 手机号”。急事可拨打 12313。"
+        )
+    return reply
+
+
+def _customer_manager(ctx: Context) -> Member | None:
+    phone = str(ctx.settings.customer_manager or "").strip()
+    return members.by_phone(ctx.store, phone) if phone else None
+
+
+def _is_customer_manager(ctx: Context, member: Member) -> bool:
+    manager = _customer_manager(ctx)
+    return manager is not None and manager.id == member.id
+
+
+def _recipient(ctx: Context) -> Member | None:
+    asker = ctx.member
+    me = asker.id if asker is not None else None
+    manager = _customer_manager(ctx)
+    if manager is not None and manager.id != me and (asker is None or asker.category == "零售户"):
+        return manager
+    if asker is not None:
+        for person in members.secretaries(ctx.store, asker.branch_id):
+            if person.id != me:
+                return person
+    for branch in members.branches(ctx.store):
+        for person in members.secretaries(ctx.store, int(branch["id"])):
+            if person.id != me:
+                return person
     return None
+
+
+# -- 回复 编号 内容 (secretary / customer manager) ---------------------------------------------
 
 
 def answer_handoff(ctx: Context, args: str) -> Reply | str | None:
-    return None
+    me = ctx.member
+    if me is None:
+        return None
+    raw = strip_control(normalize(ctx.inbound.text))
+    rest = raw[2:].lstrip(" :：,，") if raw.startswith("回复") else args
+    match = _ANSWER.match(rest.strip())
+    if match is None:
+        return None  # 回复 as part of a question: let the library try
+    number, answer = int(match.group(1)), match.group(2).strip()
+    row = kb.handoff(ctx.store, number)
+    allowed = me.is_secretary or (row is not None and row["assignee_id"] == me.id)
+    if row is None:
+        return f"没有编号 {number} 的转人工问题，请核对编号。" if allowed else None
+    if not allowed:
+        return None
+    if row["status"] != "open":
+        return f"编号 {number} 已经答复过了。"
+    target = row["member_id"]
+    if target is None:  # an unbound follower: deliver if they have bound since
+        bound = members.bound_member(ctx.store, row["channel"], row["openid"])
+        target = bound.id if bound is not None else None
+    kb.close_handoff(ctx.store, number, answer, me.id, target is not None, ctx.stamp)
+    if target is None:
+        return f"已记录编号 {number} 的答复。提问人还没有绑定身份，暂时无法推送给对方。"
+    ctx.services.push(
+        [
+            Push(
+                job=f"handoff:{number}:reply",
+                period=ctx.today,
+                member_id=int(target),
+                kind="reply",
+                text=f"【人工答复 {number}】您问：{shorten(str(row['question']), 60)}\n"
+                f"{me.name}答复：{shorten(answer, 500)}",
+            )
+        ]
+    )
+    asker = members.get(ctx.store, int(target))
+    name = asker.name if asker is not None else "提问人"
+    return f"已答复编号 {number}，答复已推送给{name}。"

@@ -1,0 +1,122 @@
+"""From what people type to index terms: normalize, cut with jieba, map synonyms, drop filler.
+
+Words come from jieba in search mode (a long word also yields its dictionary sub-words:
+零售许可证 → 零售, 许可, 许可证, 零售许可证) with the domain user dictionary; synonyms from
+content/dict/synonyms.tsv map what people type to one canonical word (烟证 → 许可证), and the
+synonym variants are added to jieba's dictionary so they stay whole. Character bigrams over the
+same canonical text catch words jieba splits badly.
+
+A jieba dictionary takes about a second to load, so tokenizers are cached per dictionary and
+built once per process (`serve` builds the services before gunicorn forks).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+
+import jieba
+
+from bot.text import normalize
+
+jieba.setLogLevel(logging.WARNING)
+
+# Question words, particles and politeness that say nothing about which entry is meant.
+STOPWORDS = frozenset(
+    """
+    的 了 吗 呢 吧 啊 呀 嘛 么 哦 噢 哈 哇 啦 咯 喽 呗 嗯 哎 诶 是 是不是 在 我 你 您 他 她 它 我们 你们 他们 咱 咱们
+    自己 人家 俺 请问 请 问 问问 问一下 想问 想 想要 一下 下 麻烦 谢谢 你好 您好 老师 同志 帮 帮忙 帮我 告诉 知道 说说
+    怎么 怎么办 怎么样 怎样 怎么弄 咋 咋办 咋弄 如何 什么 啥 啥样 哪 哪里 哪儿 哪些 哪个 哪种 为什么 为啥 干嘛
+    能 能不能 可以 可不可以 行 行不行 要 要不要 需要 需不需要 应该 应当 得 会 会不会 该 是否 有没有 没有 有
+    和 与 及 以及 或 或者 还是 还 都 就 也 又 再 才 着 过 给 对 把 被 让 从 到 向 跟 这 那 这个 那个 这些 那些
+    这样 那样 一个 个 一 些 一些 里 上 中 时 时候 的话 然后 现在 具体 一般 比如 就是 吗 不 么样 办 弄 搞 做 点
+    好 好的 好吧 收到 知道了 明白 明白了 ok 多谢 再见 拜拜 今天 明天 昨天 最近
+    """.split()
+)
+
+_KEEP = re.compile(r"[0-9a-z\u4e00-\u9fff]+")
+_lock = threading.Lock()
+_tokenizers: dict[str, jieba.Tokenizer] = {}
+
+
+def fold(text: str) -> str:
+    """NFKC, traditional → simplified, single spaces, lower case."""
+    return normalize(text).lower()
+
+
+def _tokenizer(userdict: Path | None, words: tuple[str, ...]) -> jieba.Tokenizer:
+    """A jieba tokenizer with the user dictionary and extra words, built once per content."""
+    digest = hashlib.sha256()
+    if userdict is not None and userdict.is_file():
+        digest.update(userdict.read_bytes())
+    digest.update("\n".join(words).encode("utf-8"))
+    key = digest.hexdigest()
+    with _lock:
+        tk = _tokenizers.get(key)
+        if tk is None:
+            tk = jieba.Tokenizer()
+            tk.initialize()
+            if userdict is not None and userdict.is_file():
+                for word, freq in read_userdict(userdict):
+                    tk.add_word(word, freq)
+            for word in words:
+                if len(word) > 1 and word not in tk.FREQ:
+                    tk.add_word(word)
+            _tokenizers[key] = tk
+        return tk
+
+
+def read_userdict(path: Path) -> list[tuple[str, int | None]]:
+    """(word, freq or None) per line of a jieba user dictionary; bad lines are skipped here
+    (validate() reports them)."""
+    out: list[tuple[str, int | None]] = []
+    for line in path.read_text(encoding="utf-8").lstrip("\ufeff").splitlines():
+        parts = line.strip().split()
+        if not parts or parts[0].startswith("#"):
+            continue
+        freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+        out.append((fold(parts[0]), freq))
+    return out
+
+
+class Analyzer:
+    """Turns a text into word terms and character-bigram terms."""
+
+    def __init__(self, userdict: Path | None = None, synonyms: Mapping[str, str] | None = None):
+        self.synonyms = {fold(k): fold(v) for k, v in (synonyms or {}).items()}
+        extra = sorted(set(self.synonyms) | set(self.synonyms.values()))
+        self.tokenizer = _tokenizer(userdict, tuple(extra))
+
+    def terms(self, text: str) -> tuple[list[str], list[str]]:
+        """(word terms, bigram terms) of a text."""
+        words: list[str] = []
+        bigrams: list[str] = []
+        for run in _KEEP.findall(fold(text)):
+            chain: list[str] = []  # the canonical text of this run, filler removed
+            for token in self.tokenizer.cut(run, HMM=False):
+                token = self.synonyms.get(token, token)
+                if token in STOPWORDS:
+                    continue
+                chain.append(token)
+                words.append(token)
+                if len(token) > 2:  # search mode: the dictionary sub-words of long words
+                    words.extend(_subwords(self.tokenizer, token))
+            joined = "".join(chain)
+            bigrams.extend(joined[i : i + 2] for i in range(len(joined) - 1))
+            if len(joined) == 1:
+                bigrams.append(joined)
+        return words, bigrams
+
+
+def _subwords(tk: jieba.Tokenizer, word: str) -> list[str]:
+    out = []
+    for n in (2, 3):
+        for i in range(len(word) - n + 1):
+            part = word[i : i + n]
+            if part != word and tk.FREQ.get(part) and part not in STOPWORDS:
+                out.append(part)
+    return out

@@ -1,0 +1,164 @@
+"""Policy questions asked and how they went, feedback on answers, and 转人工 hand-offs.
+
+`gaps()` is what the secretary reads to know what to write next: every question that got no
+answer (nothing matched, or only suggestions that were never picked) and every answer marked
+没用, grouped by the normalized question text and counted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from storage.db import Store
+
+OUTCOMES = ("answered", "suggested", "picked", "none")
+
+
+def record_question(
+    store: Store,
+    channel: str,
+    openid: str,
+    member_id: int | None,
+    text: str,
+    norm: str,
+    outcome: str,
+    entry_id: str | None,
+    score: float | None,
+    now: str,
+) -> int:
+    cur = store.execute(
+        "INSERT INTO kb_questions (channel, openid, member_id, text, norm, outcome, entry_id, score, asked_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (channel, openid, member_id, text[:500], norm[:500], outcome, entry_id, score, now),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def set_outcome(
+    store: Store, question_id: int, outcome: str, entry_id: str | None, score: float | None
+) -> None:
+    store.execute(
+        "UPDATE kb_questions SET outcome = ?, entry_id = ?, score = ? WHERE id = ?",
+        (outcome, entry_id, score, question_id),
+    )
+
+
+def question(store: Store, question_id: int) -> dict[str, Any] | None:
+    return store.one("SELECT * FROM kb_questions WHERE id = ?", (question_id,))
+
+
+def last_question(store: Store, channel: str, openid: str, since: str) -> dict[str, Any] | None:
+    """The most recent question this account asked at or after `since`."""
+    return store.one(
+        "SELECT * FROM kb_questions WHERE channel = ? AND openid = ? AND asked_at >= ?"
+        " ORDER BY asked_at DESC, id DESC LIMIT 1",
+        (channel, openid, since),
+    )
+
+
+def record_feedback(store: Store, question_id: int, entry_id: str, useful: bool, now: str) -> None:
+    store.execute(
+        "INSERT INTO kb_feedback (question_id, entry_id, useful, at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (question_id) DO UPDATE SET entry_id = excluded.entry_id,"
+        " useful = excluded.useful, at = excluded.at",
+        (question_id, entry_id, 1 if useful else 0, now),
+    )
+
+
+def feedback(store: Store, question_id: int) -> dict[str, Any] | None:
+    return store.one("SELECT * FROM kb_feedback WHERE question_id = ?", (question_id,))
+
+
+# -- hand-offs ----------------------------------------------------------------------------
+
+
+def open_handoff(
+    store: Store,
+    channel: str,
+    openid: str,
+    member_id: int | None,
+    question_id: int | None,
+    text: str,
+    assignee_id: int | None,
+    now: str,
+) -> int:
+    cur = store.execute(
+        "INSERT INTO handoffs (channel, openid, member_id, question_id, question, assignee_id, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (channel, openid, member_id, question_id, text[:500], assignee_id, now),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def pending_handoff(store: Store, channel: str, openid: str, text: str) -> dict[str, Any] | None:
+    """An open hand-off of this same question from this account (so 转人工 twice is one)."""
+    return store.one(
+        "SELECT * FROM handoffs WHERE channel = ? AND openid = ? AND question = ? AND status = 'open'"
+        " ORDER BY id DESC LIMIT 1",
+        (channel, openid, text[:500]),
+    )
+
+
+def handoff(store: Store, handoff_id: int) -> dict[str, Any] | None:
+    return store.one("SELECT * FROM handoffs WHERE id = ?", (handoff_id,))
+
+
+def close_handoff(
+    store: Store, handoff_id: int, answer: str, answered_by: int, delivered: bool, now: str
+) -> bool:
+    """Record the answer; False when the hand-off was already answered (or does not exist)."""
+    cur = store.execute(
+        "UPDATE handoffs SET status = 'answered', answer = ?, answered_by = ?, answered_at = ?,"
+        " delivered = ? WHERE id = ? AND status = 'open'",
+        (answer[:2000], answered_by, now, 1 if delivered else 0, handoff_id),
+    )
+    return cur.rowcount == 1
+
+
+def open_handoffs(store: Store) -> list[dict[str, Any]]:
+    return store.query(
+        "SELECT h.*, m.name AS member_name, b.name AS branch, a.name AS assignee_name"
+        " FROM handoffs h LEFT JOIN members m ON m.id = h.member_id"
+        " LEFT JOIN branches b ON b.id = m.branch_id"
+        " LEFT JOIN members a ON a.id = h.assignee_id"
+        " WHERE h.status = 'open' ORDER BY h.id"
+    )
+
+
+# -- gaps ---------------------------------------------------------------------------------
+
+
+def gaps(store: Store, since: str) -> list[dict[str, Any]]:
+    """Unanswered questions and answers marked 没用 since `since`, grouped and counted:
+    rows of (kind 'unanswered' | 'useless', norm, example text, entry_id, count, last_at),
+    most frequent first."""
+    unanswered = store.query(
+        "SELECT 'unanswered' AS kind, norm, MAX(text) AS text, NULL AS entry_id, COUNT(*) AS count,"
+        " MAX(asked_at) AS last_at FROM kb_questions"
+        " WHERE asked_at >= ? AND outcome IN ('none', 'suggested') GROUP BY norm",
+        (since,),
+    )
+    useless = store.query(
+        "SELECT 'useless' AS kind, q.norm, MAX(q.text) AS text, f.entry_id, COUNT(*) AS count,"
+        " MAX(f.at) AS last_at FROM kb_feedback f JOIN kb_questions q ON q.id = f.question_id"
+        " WHERE f.at >= ? AND f.useful = 0 GROUP BY q.norm, f.entry_id",
+        (since,),
+    )
+    rows = unanswered + useless
+    rows.sort(key=lambda r: (-int(r["count"]), r["kind"], r["norm"]))
+    return rows
+
+
+def counts(store: Store, since: str) -> dict[str, int]:
+    """How many questions per outcome, and 有用/没用 verdicts, since `since`."""
+    out = {o: 0 for o in OUTCOMES}
+    for r in store.query(
+        "SELECT outcome, COUNT(*) AS n FROM kb_questions WHERE asked_at >= ? GROUP BY outcome",
+        (since,),
+    ):
+        out[r["outcome"]] = int(r["n"])
+    for r in store.query(
+        "SELECT useful, COUNT(*) AS n FROM kb_feedback WHERE at >= ? GROUP BY useful", (since,)
+    ):
+        out["useful" if r["useful"] else "useless"] = int(r["n"])
+    return out
