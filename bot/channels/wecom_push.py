@@ -1,0 +1,66 @@
+"""WeCom (企业微信) app messages through wechatpy's enterprise WeChatClient.
+
+The API base (URLs and the gettoken endpoint) comes from DANGJIAN_WECOM_API_BASE. A send that
+WeCom accepts but reports the user as invalid (`invaliduser`) fails permanently.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import Any
+
+from wechatpy.enterprise import WeChatClient
+
+from bot.channels.push import (
+    Route,
+    SendError,
+    TimeoutSession,
+    TokenGuard,
+    clip,
+    post_with_token,
+    timeout_of,
+)
+from bot.config import Settings
+
+
+class WeComClient(TokenGuard, WeChatClient):  # type: ignore[misc]
+    def __init__(self, corp_id: str, secret: str, api_base: str, timeout: float) -> None:
+        super().__init__(corp_id, secret, timeout=timeout, auto_retry=False)
+        self.API_BASE_URL = api_base.rstrip("/") + "/cgi-bin/"
+        self._http = TimeoutSession(timeout)
+        self._guard = threading.Lock()
+
+    def fetch_access_token(self) -> dict[str, Any]:
+        return dict(
+            self._fetch_access_token(
+                url=self.API_BASE_URL + "gettoken",
+                params={"corpid": self.corp_id, "corpsecret": self.secret},
+            )
+        )
+
+
+class WeComPush:
+    name = "wecom"
+
+    def __init__(self, settings: Settings) -> None:
+        self.agent_id = int(settings.wecom_agentid)
+        self.client = WeComClient(
+            settings.wecom_corpid,
+            settings.wecom_secret,
+            settings.wecom_api_base,
+            timeout_of(settings),
+        )
+
+    def send(self, route: Route, kind: str, text: str, now: datetime) -> None:
+        data = {
+            "touser": route.target,
+            "msgtype": "text",
+            "agentid": self.agent_id,
+            "text": {"content": clip(text)},
+            "safe": 0,
+        }
+        result = post_with_token(self.client, "message/send", data)
+        invalid = str(result.get("invaliduser") or "")
+        if invalid:
+            raise SendError("permanent", "invaliduser", f"WeCom reports invalid user {invalid}")

@@ -1,0 +1,158 @@
+"""三会一课 meetings: the meeting, who it concerns (应到) and what each did (请假 / 签到)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from storage.db import Store
+
+TYPES = ("支部党员大会", "支委会", "党小组会", "党课", "主题党日")
+
+_MEETING_SQL = (
+    'SELECT x.*, b.name AS branch, g.name AS "group" FROM meetings x'
+    " JOIN branches b ON b.id = x.branch_id LEFT JOIN party_groups g ON g.id = x.group_id"
+)
+
+
+def create(
+    store: Store,
+    branch_id: int,
+    group_id: int | None,
+    type_: str,
+    starts_at: str,
+    place: str,
+    code: str,
+    created_by: int | None,
+    now: str,
+    invitees: Iterable[int],
+) -> int:
+    with store.tx():
+        cur = store.execute(
+            "INSERT INTO meetings (branch_id, group_id, type, starts_at, place, code, created_by,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (branch_id, group_id, type_, starts_at, place, code, created_by, now),
+        )
+        meeting_id = int(cur.lastrowid or 0)
+        store.executemany(
+            "INSERT OR IGNORE INTO meeting_members (meeting_id, member_id) VALUES (?, ?)",
+            [(meeting_id, m) for m in invitees],
+        )
+        return meeting_id
+
+
+def get(store: Store, meeting_id: int) -> dict[str, Any] | None:
+    return store.one(_MEETING_SQL + " WHERE x.id = ?", (meeting_id,))
+
+
+def list_for(
+    store: Store,
+    branch_id: int | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    limit: int = 200,
+) -> list[dict[str, Any]]:
+    """Meetings (not cancelled), optionally for one 支部 and between two moments, by start."""
+    sql = _MEETING_SQL + " WHERE x.cancelled = 0"
+    params: list[Any] = []
+    if branch_id is not None:
+        sql += " AND x.branch_id = ?"
+        params.append(branch_id)
+    if start is not None:
+        sql += " AND x.starts_at >= ?"
+        params.append(start)
+    if end is not None:
+        sql += " AND x.starts_at < ?"
+        params.append(end)
+    return store.query(sql + " ORDER BY x.starts_at, x.id LIMIT ?", [*params, limit])
+
+
+def latest_started(store: Store, branch_id: int, before: str) -> dict[str, Any] | None:
+    """The most recent meeting of a 支部 starting before `before`."""
+    return store.one(
+        _MEETING_SQL + " WHERE x.branch_id = ? AND x.cancelled = 0 AND x.starts_at <= ?"
+        " ORDER BY x.starts_at DESC, x.id DESC LIMIT 1",
+        (branch_id, before),
+    )
+
+
+def next_upcoming(store: Store, branch_id: int, after: str) -> dict[str, Any] | None:
+    return store.one(
+        _MEETING_SQL + " WHERE x.branch_id = ? AND x.cancelled = 0 AND x.starts_at > ?"
+        " ORDER BY x.starts_at, x.id LIMIT 1",
+        (branch_id, after),
+    )
+
+
+def for_member(store: Store, member_id: int, start: str, end: str) -> list[dict[str, Any]]:
+    """Meetings a member is invited to, starting in [start, end), with the member's status."""
+    return store.query(
+        _MEETING_SQL.replace(
+            "SELECT x.*", "SELECT x.*, mm.status AS my_status, mm.reason AS my_reason"
+        )
+        + " JOIN meeting_members mm ON mm.meeting_id = x.id AND mm.member_id = ?"
+        " WHERE x.cancelled = 0 AND x.starts_at >= ? AND x.starts_at < ?"
+        " ORDER BY x.starts_at, x.id",
+        (member_id, start, end),
+    )
+
+
+def in_branch_between(store: Store, branch_id: int, start: str, end: str) -> list[dict[str, Any]]:
+    return store.query(
+        _MEETING_SQL + " WHERE x.branch_id = ? AND x.cancelled = 0 AND x.starts_at >= ?"
+        " AND x.starts_at < ? ORDER BY x.starts_at, x.id",
+        (branch_id, start, end),
+    )
+
+
+def attendees(store: Store, meeting_id: int) -> list[dict[str, Any]]:
+    """Everyone the meeting concerns, with status, reason and name, by member id."""
+    return store.query(
+        "SELECT mm.member_id, mm.status, mm.reason, mm.at, m.name FROM meeting_members mm"
+        " JOIN members m ON m.id = mm.member_id WHERE mm.meeting_id = ? ORDER BY mm.member_id",
+        (meeting_id,),
+    )
+
+
+def invitee_ids(store: Store, meeting_id: int, exclude_leave: bool = False) -> list[int]:
+    sql = "SELECT member_id FROM meeting_members WHERE meeting_id = ?"
+    if exclude_leave:
+        sql += " AND status != 'leave'"
+    return [int(r["member_id"]) for r in store.query(sql + " ORDER BY member_id", (meeting_id,))]
+
+
+def set_status(
+    store: Store, meeting_id: int, member_id: int, status: str, reason: str, now: str
+) -> bool:
+    cur = store.execute(
+        "UPDATE meeting_members SET status = ?, reason = ?, at = ?"
+        " WHERE meeting_id = ? AND member_id = ?",
+        (status, reason, now, meeting_id, member_id),
+    )
+    return cur.rowcount == 1
+
+
+def due_reminders(store: Store, which: str, now: str, horizon: str) -> list[dict[str, Any]]:
+    """Meetings starting in (now, horizon] whose `which` ('24h' or '1h') reminder has not been
+    queued yet."""
+    column = {"24h": "reminded_24h_at", "1h": "reminded_1h_at"}[which]
+    return store.query(
+        _MEETING_SQL + f" WHERE x.cancelled = 0 AND x.{column} IS NULL"
+        " AND x.starts_at > ? AND x.starts_at <= ? ORDER BY x.starts_at, x.id",
+        (now, horizon),
+    )
+
+
+def mark_reminded(store: Store, meeting_id: int, which: str, now: str) -> None:
+    column = {"24h": "reminded_24h_at", "1h": "reminded_1h_at"}[which]
+    store.execute(f"UPDATE meetings SET {column} = ? WHERE id = ?", (now, meeting_id))
+
+
+def cancel(store: Store, meeting_id: int) -> bool:
+    with store.tx():
+        return (
+            store.execute(
+                "UPDATE meetings SET cancelled = 1 WHERE id = ? AND cancelled = 0", (meeting_id,)
+            ).rowcount
+            == 1
+        )
