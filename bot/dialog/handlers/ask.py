@@ -32,7 +32,7 @@ HANDOFF_LOOKBACK = timedelta(hours=2)
 FEEDBACK_HINT = "回复“有用”或“没用”，帮我们改进答复。"
 NO_STAFF = "暂时没有可以转接的工作人员。零售户的问题可拨打 12313，党务问题请直接联系支部书记。"
 _NORM_KEEP = re.compile(r"[0-9a-z\u4e00-\u9fff]+")
-_ANSWER = re.compile(r"^#?(\d{1,9})\s*[:：,，、.。\s]\s*(\S.*)$", re.S)
+_ANSWER = re.compile(r"^[#＃]?([0-9０-９]{1,9})\s*[:：,，、.。\s]\s*(\S.*)$", re.S)
 _MARKDOWN = re.compile(r"(\*\*|__|`|^#{1,6}\s*)", re.M)
 
 
@@ -74,7 +74,7 @@ def _member_id(ctx: Context) -> int | None:
 
 def answer_question(ctx: Context, raw: str) -> Reply | str | None:
     library = _library(ctx)
-    text = strip_control(normalize(raw))[:500]
+    text = strip_control(raw).strip()[:500]
     norm = question_norm(text)
     if library is None or not norm:
         return None
@@ -116,7 +116,7 @@ def on_state(ctx: Context, text: str) -> Reply | str | None:
     if wait is not None:
         ctx.state.pop("handoff_wait", None)
         if _fresh(ctx, wait) and not _is_command(text) and question_norm(text):
-            question = strip_control(normalize(ctx.inbound.text))[:500]
+            question = strip_control(ctx.inbound.text).strip()[:500]
             return _handoff(ctx, question, None)
     pending = ctx.state.get("suggest")
     if not isinstance(pending, dict):
@@ -194,7 +194,7 @@ def handoff(ctx: Context, args: str) -> Reply | str | None:
         ctx.store, inbound.channel, inbound.user_id, exclude_key=inbound.dedupe_key
     )
     if last and question_norm(last) and not _is_command(last.strip().lower()):
-        return _handoff(ctx, strip_control(normalize(last))[:500], None)
+        return _handoff(ctx, strip_control(last).strip()[:500], None)
     ctx.state["handoff_wait"] = ctx.stamp
     return "好的。请把您的问题用一条消息发给我，我会转给工作人员。"
 
@@ -269,12 +269,13 @@ def answer_handoff(ctx: Context, args: str) -> Reply | str | None:
     me = ctx.member
     if me is None:
         return None
-    raw = strip_control(normalize(ctx.inbound.text))
+    raw = strip_control(ctx.inbound.text).strip()  # the answer as typed (no NFKC)
     rest = raw[2:].lstrip(" :：,，") if raw.startswith("回复") else args
     match = _ANSWER.match(rest.strip())
     if match is None:
         return None  # 回复 as part of a question: let the library try
-    number, answer = int(match.group(1)), match.group(2).strip()
+    number = int(normalize(match.group(1)))
+    answer = match.group(2).strip()
     row = kb.handoff(ctx.store, number)
     allowed = me.is_secretary or (row is not None and row["assignee_id"] == me.id)
     if row is None:

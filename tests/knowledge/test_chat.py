@@ -1,0 +1,139 @@
+"""Conversations: questions, 您是不是想问…, 有用/没用, 转人工 and the secretary's 回复."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from bot.channels.peer import WeChatPeer
+from tests.conftest import Member
+
+
+def _services(peer: WeChatPeer):  # type: ignore[no-untyped-def]
+    return peer.services  # type: ignore[attr-defined]
+
+
+def _outbox(peer: WeChatPeer) -> list[dict]:  # type: ignore[type-arg]
+    return _services(peer).store.query("SELECT * FROM outbox ORDER BY id")
+
+
+def test_question_answer_with_source_then_useless_is_recorded(zhangwei: Member) -> None:
+    answer = zhangwei.say("烟证快过期了怎么延期？")
+    assert answer.startswith("【烟草专卖零售许可证到期怎么延续】")
+    assert "\n出处：" in answer and "12313" in answer
+    assert answer.endswith("回复“有用”或“没用”，帮我们改进答复。")
+    assert len(answer.encode("utf-8")) < 2048
+    assert "谢谢反馈" in zhangwei.say("没用")
+    store = _services(zhangwei.peer).store
+    row = store.one(
+        "SELECT q.outcome, q.entry_id, f.useful FROM kb_feedback f JOIN kb_questions q ON q.id = f.question_id"
+    )
+    assert row == {"outcome": "answered", "entry_id": "license-renewal", "useful": 0}
+    assert "请先提一个问题" in zhangwei.say("有用")  # nothing left to rate
+
+
+def test_useful_feedback(zhangwei: Member) -> None:
+    zhangwei.say("党费交纳标准")
+    assert "谢谢您的评价" in zhangwei.say("有用")
+    store = _services(zhangwei.peer).store
+    assert store.scalar("SELECT useful FROM kb_feedback") == 1
+
+
+def test_suggestions_then_pick_two(zhangwei: Member) -> None:
+    reply = zhangwei.say("许可证")
+    assert reply.startswith("没找到完全对应的答案，您是不是想问：")
+    assert "回复 1/2/3 查看答复" in reply and "转人工" in reply
+    second = re.search(r"^2\. (.+)$", reply, re.M)
+    assert second is not None
+    picked = zhangwei.say("2")
+    assert picked.startswith(f"【{second.group(1)}】") and "出处：" in picked
+    store = _services(zhangwei.peer).store
+    assert store.scalar("SELECT outcome FROM kb_questions") == "picked"
+    # the suggestion is used up: a later "2" is not a pick any more
+    assert not zhangwei.say("2").startswith(f"【{second.group(1)}】")
+
+
+def test_other_text_leaves_the_suggestions_waiting(zhangwei: Member) -> None:
+    reply = zhangwei.say("许可证")
+    first = re.search(r"^1\. (.+)$", reply, re.M)
+    assert first is not None
+    assert zhangwei.say("我的积分").startswith("张伟的积分")
+    assert zhangwei.say("1").startswith(f"【{first.group(1)}】")
+
+
+def test_small_talk_falls_back_and_counts_as_a_gap(zhangwei: Member) -> None:
+    reply = zhangwei.say("今天天气怎么样")
+    assert reply.startswith("没太明白")
+    store = _services(zhangwei.peer).store
+    assert store.scalar("SELECT outcome FROM kb_questions") == "none"
+
+
+def test_question_about_checkin_is_not_a_checkin(zhangwei: Member) -> None:
+    assert zhangwei.say("怎么打卡").startswith("【学习打卡怎么用】")
+    assert zhangwei.say("打卡").startswith("打卡成功")
+
+
+def test_handoff_to_secretary_and_answer(zhangwei: Member, secretary: Member) -> None:
+    peer = zhangwei.peer
+    zhangwei.say("支部书记的电话是多少能告诉我吗")
+    reply = zhangwei.say("转人工")
+    match = re.search(r"已转给支部书记王建国（编号 (\d+)）", reply)
+    assert match, reply
+    number = match.group(1)
+    pushes = _outbox(peer)
+    assert len(pushes) == 1
+    push = pushes[0]
+    assert push["job"] == f"handoff:{number}" and push["kind"] == "notice"
+    assert push["member_id"] == 1  # 王建国
+    assert (
+        f"【转人工 {number}】张伟（机关党支部·员工）问：支部书记的电话是多少能告诉我吗"
+        in push["text"]
+    )
+    assert f"回复 {number} 您的答复" in push["text"]
+    assert "已经转过了" in zhangwei.say("转人工")  # the same question once
+
+    done = secretary.say(f"回复 {number} 我的电话是 13800000001，工作日都在。")
+    assert done == f"已答复编号 {number}，答复已推送给张伟。"
+    reply_push = _outbox(peer)[-1]
+    assert reply_push["member_id"] == 3 and reply_push["kind"] == "reply"
+    assert reply_push["job"] == f"handoff:{number}:reply"
+    assert "王建国答复：我的电话是 13800000001，工作日都在。" in reply_push["text"]
+    assert secretary.say(f"回复 {number} 再说一次") == f"编号 {number} 已经答复过了。"
+    store = _services(peer).store
+    assert store.scalar("SELECT status FROM handoffs") == "answered"
+
+
+def test_handoff_without_a_question_asks_for_it(zhangwei: Member) -> None:
+    assert "请把您的问题用一条消息发给我" in zhangwei.say("转人工")
+    reply = zhangwei.say("我家店门口要修路，能不能暂时换个地方卖")
+    assert "已转给支部书记王建国" in reply
+    assert "我家店门口要修路" in _outbox(zhangwei.peer)[0]["text"]
+
+
+def test_retail_owner_goes_to_the_customer_manager(wechat: WeChatPeer) -> None:
+    services = _services(wechat)
+    services.settings = dataclasses.replace(services.settings, customer_manager="13800000012")
+    machao = Member(wechat, "o-machao")
+    assert "绑定成功" in machao.say("绑定 马超 13800000013")
+    machao.say("小孩来买烟能卖吗")
+    reply = machao.say("转人工")
+    assert "已转给客户经理孙丽" in reply
+    assert _outbox(wechat)[0]["member_id"] == 12
+
+
+def test_unbound_follower_goes_to_the_first_branch(wechat: WeChatPeer) -> None:
+    stranger = Member(wechat, "o-stranger")
+    stranger.say("我想在菜市场摆摊卖烟行不行")
+    reply = stranger.say("转人工")
+    assert "已转给支部书记王建国" in reply and "绑定" in reply
+    push = _outbox(wechat)[0]
+    assert push["member_id"] == 1 and "未绑定的关注者" in push["text"]
+
+
+def test_reply_is_for_secretaries_only_else_a_question(zhangwei: Member, secretary: Member) -> None:
+    zhangwei.say("支部书记的电话是多少能告诉我吗")
+    number = re.search(r"编号 (\d+)", zhangwei.say("转人工")).group(1)  # type: ignore[union-attr]
+    not_mine = zhangwei.say(f"回复 {number} 我自己回答")
+    assert not not_mine.startswith("已答复")
+    assert secretary.say("回复 999 你好") == "没有编号 999 的转人工问题，请核对编号。"
+    assert not secretary.say("回复一下怎么写").startswith("已答复")
