@@ -71,12 +71,9 @@ def study_push(ctx: JobContext) -> int:
 
 
 def quiz_finished(store: Any, day: str) -> set[int]:
-    """Members who finished today's quiz (storage.quiz, from the quiz work)."""
-    try:
-        from storage.quiz import finished_members  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        log.warning("storage.quiz.finished_members is not available; counting check-ins only")
-        return set()
+    """Members who finished that day's daily quiz (storage.quiz, from the quiz work)."""
+    from storage.quiz import finished_members
+
     return set(finished_members(store, day))
 
 
