@@ -44,7 +44,12 @@ class WeComPush:
     name = "wecom"
 
     def __init__(self, settings: Settings) -> None:
-        self.agent_id = int(settings.wecom_agentid)
+        try:
+            self.agent_id = int(settings.wecom_agentid)
+        except ValueError as exc:
+            raise ValueError(
+                f"DANGJIAN_WECOM_AGENTID={settings.wecom_agentid!r} must be the app's numeric AgentId"
+            ) from exc
         self.client = WeComClient(
             settings.wecom_corpid,
             settings.wecom_secret,

@@ -152,8 +152,16 @@ class JobRunner:
                 interrupted,
             )
         if self.dispatcher is None:
-            self.dispatcher = Dispatcher(self.services)
+            try:
+                self.dispatcher = Dispatcher(self.services)
+            except ValueError as exc:
+                lease.release(store, self.claim.token)
+                self.active = False
+                raise click.ClickException(f"推送设置有误 bad push setting: {exc}") from exc
         tz = self.services.clock.tz
+        quiet = logging.getLogger("apscheduler.executors.default")
+        if quiet.level == logging.NOTSET and not log.isEnabledFor(logging.DEBUG):
+            quiet.setLevel(logging.WARNING)  # keep misfire warnings, drop "Running job" every 3 s
         self.scheduler = BackgroundScheduler(
             timezone=tz,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},

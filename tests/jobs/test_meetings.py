@@ -168,3 +168,22 @@ def test_late_meeting_gets_only_the_1h_reminder(
     assert outbox_rows(services, "meeting:1:24h") == []
     clock.set("2026-12-02T17:00:00+08:00")
     assert run_job(services, "meeting_reminders") == 4
+
+
+def test_unfinished_for_secretary_and_group_leader(
+    wechat: WeChatPeer, secretary: Member, zhangwei: Member
+) -> None:
+    zhangwei.say("打卡")
+    leader = bound(wechat, "o-lixiuying", "李秀英", "13800000002")
+    answer = secretary.say("未完成").splitlines()
+    assert answer[0] == "12月2日 机关党支部 共 10 人："
+    assert answer[1] == "未打卡 9 人：王建国、李秀英、刘洋、陈静、杨帆、赵磊、黄敏、周强、吴芳"
+    assert answer[2].startswith("未答题 10 人：王建国、李秀英、张伟")
+    assert answer[3] == "两项都没完成 9 人，20:00 会自动提醒他们。"
+    mine = leader.say("未完成").splitlines()
+    assert mine[0] == "12月2日 机关党支部 · 综合党小组 共 5 人："
+    assert mine[1] == "未打卡 4 人：王建国、李秀英、刘洋、陈静"
+    assert (
+        zhangwei.say("未完成")
+        == "「未完成」只有支部书记或管理员可以使用。如有需要，请联系支部书记。"
+    )
