@@ -242,3 +242,12 @@ def test_a_set_left_overnight_expires(zhangwei: Member, bank: QuizBank, clock: F
 def test_unbound_member_is_asked_to_bind(wechat: WeChatPeer) -> None:
     reply = wechat.send("o-stranger", "答题")
     assert "绑定" in reply.text
+
+
+def test_policy_question_during_a_blank_question(wechat: WeChatPeer, zhangwei: Member) -> None:
+    use_bank(wechat, synthetic("blank", 5))
+    say(zhangwei, "答题")
+    asked = say(zhangwei, "请问电子烟可以网上卖吗？")
+    assert not asked.startswith(("✅", "❌")) and "第2/5题" not in asked
+    assert say(zhangwei, "办理八项").startswith("❌")  # a plain answer, even with 办理 in it
+    assert say(zhangwei, "8").startswith("✅")

@@ -32,6 +32,8 @@ QUESTION_WORDS = (
     "怎么", "怎样", "如何", "什么", "为什么", "为何", "哪里", "哪些", "哪个", "多少", "能不能",
     "可不可以", "可以吗", "能否", "是否", "请问", "吗", "呢", "需要", "办理", "咨询",
 )  # fmt: skip
+# For a blank question any text could be the answer: only clear questions pass through.
+STRONG_QUESTION_WORDS = ("怎么", "怎样", "如何", "什么", "为什么", "哪", "吗", "请问", "能不能")
 HINTS = {
     "single": "回复选项字母作答，如 A",
     "multi": "多选题，回复全部正确选项，如 AC",
@@ -148,7 +150,7 @@ def on_state(ctx: Context, text: str) -> Reply | str | None:
     if _is_command(text):
         return None
     if cur.question.type == "blank":
-        if _looks_like_question(ctx, text) or len(text) > 40:
+        if _looks_like_question(ctx, text, STRONG_QUESTION_WORDS) or len(text) > 40:
             return None
         given = play.parse(cur, text)
     else:
@@ -308,9 +310,9 @@ def _starts_with_command(text: str) -> bool:
 _QUESTION_MARK = re.compile(r"[?？]")
 
 
-def _looks_like_question(ctx: Context, text: str) -> bool:
+def _looks_like_question(ctx: Context, text: str, words: tuple[str, ...] = QUESTION_WORDS) -> bool:
     """A policy question typed during a quiz: a question mark, or question words in a sentence."""
     raw = ctx.inbound.text or ""
     if _QUESTION_MARK.search(raw) and len(text) >= 2:
         return True
-    return len(text) >= 4 and any(word in text for word in QUESTION_WORDS)
+    return len(text) >= 4 and any(word in text for word in words)
