@@ -30,8 +30,13 @@ def welcome(member: Member | None) -> str:
     )
 
 
-def not_allowed(command: str) -> str:
-    return f"「{command}」只有支部书记或管理员可以使用。如有需要，请联系支部书记。"
+ROLE_ORDER = ("支部书记", "管理员", "党小组长", "党员")
+
+
+def not_allowed(command: str, roles: frozenset[str]) -> str:
+    names = [r for r in ROLE_ORDER if r in roles]
+    who = "、".join(names[:-1]) + "或" + names[-1] if len(names) > 1 else "".join(names)
+    return f"「{command}」只有{who}可以使用。如有需要，请联系支部书记。"
 
 
 def fallback(raw: str, close_commands: list[str]) -> str:

@@ -149,7 +149,7 @@ class Router:
                 return ""
             if ctx.member is None:
                 return replies.NEED_BIND
-            return replies.not_allowed(intent.usage.split(" ")[0])
+            return replies.not_allowed(intent.usage.split(" ")[0], intent.roles)
         if intent.member and ctx.member is None:
             return replies.NEED_BIND
         return None

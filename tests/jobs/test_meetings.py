@@ -185,5 +185,5 @@ def test_unfinished_for_secretary_and_group_leader(
     assert mine[1] == "未打卡 4 人：王建国、李秀英、刘洋、陈静"
     assert (
         zhangwei.say("未完成")
-        == "「未完成」只有支部书记或管理员可以使用。如有需要，请联系支部书记。"
+        == "「未完成」只有支部书记、管理员或党小组长可以使用。如有需要，请联系支部书记。"
     )
