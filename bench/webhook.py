@@ -13,7 +13,6 @@ import argparse
 import http.client
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile

@@ -22,7 +22,10 @@ AES = base64.b64encode(os.urandom(32)).decode().rstrip("=")
 
 member_text = st.one_of(
     st.text(max_size=200),
-    st.text(alphabet=st.sampled_from(list("]]><>&\x00\x01\x1f\x7f\ufffd😀党费ＡＢ，。 \n\t")), max_size=60),
+    st.text(
+        alphabet=st.sampled_from(list("]]><>&\x00\x01\x1f\x7f\ufffd😀党费ＡＢ，。 \n\t")),
+        max_size=60,
+    ),
     st.builds(lambda s: s * (4000 // max(len(s), 1)), st.text(min_size=1, max_size=5)),
     st.sampled_from(["]]>", "<![CDATA[x]]>", "&lt;", "绑定 ]]> 13800000000", "答题", "打卡"]),
 )
@@ -30,12 +33,24 @@ member_text = st.one_of(
 
 def _peer(tmp: Path, aes: bool) -> WeChatPeer:
     clock = FixedClock(START)
-    s = load_settings(env={}, dotenv=None, wechat_token=TOKEN, wechat_appid=APPID,
-                      wechat_aes_key=AES if aes else "", db=str(tmp / f"fuzz-{aes}.db"), simulator="off")
+    s = load_settings(
+        env={},
+        dotenv=None,
+        wechat_token=TOKEN,
+        wechat_appid=APPID,
+        wechat_aes_key=AES if aes else "",
+        db=str(tmp / f"fuzz-{aes}.db"),
+        simulator="off",
+    )
     services = build_services(s, clock=clock)
     load_demo(services.store, stamp(clock.now()))
-    return WeChatPeer(flask_transport(create_app(s, services)), TOKEN, APPID, AES if aes else "",
-                      now=lambda: clock.now().timestamp())
+    return WeChatPeer(
+        flask_transport(create_app(s, services)),
+        TOKEN,
+        APPID,
+        AES if aes else "",
+        now=lambda: clock.now().timestamp(),
+    )
 
 
 def test_arbitrary_text_always_gets_a_valid_reply(tmp_path: Path) -> None:

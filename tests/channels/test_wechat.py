@@ -15,7 +15,9 @@ from bot.clock import FixedClock
 from tests.conftest import TOKEN, Member, bound
 
 
-def signed_query(clock: FixedClock, ts: int | None = None, nonce: str = "n0nce", token: str = TOKEN, **extra: str) -> str:
+def signed_query(
+    clock: FixedClock, ts: int | None = None, nonce: str = "n0nce", token: str = TOKEN, **extra: str
+) -> str:
     t = str(ts if ts is not None else int(clock.now().timestamp()))
     params = {"timestamp": t, "nonce": nonce, "signature": signature(token, t, nonce), **extra}
     return "/wechat?" + urlencode(params)
@@ -68,7 +70,9 @@ def test_timestamp_within_five_minutes_is_accepted(app: Flask, clock: FixedClock
 
 
 def test_non_numeric_timestamp_is_403(app: Flask) -> None:
-    q = "/wechat?" + urlencode({"timestamp": "abc", "nonce": "n", "signature": signature(TOKEN, "abc", "n")})
+    q = "/wechat?" + urlencode(
+        {"timestamp": "abc", "nonce": "n", "signature": signature(TOKEN, "abc", "n")}
+    )
     assert app.test_client().post(q, data=text_xml()).status_code == 403
 
 
@@ -140,7 +144,9 @@ def test_streamed_body_without_length_over_limit_is_413(app: Flask, clock: Fixed
     assert r.status_code == 413
 
 
-def test_attributes_and_repeated_content_do_not_break_replies(app: Flask, clock: FixedClock) -> None:
+def test_attributes_and_repeated_content_do_not_break_replies(
+    app: Flask, clock: FixedClock
+) -> None:
     client = app.test_client()
     with_attr = text_xml().replace("<Content>", '<Content lang="zh">')
     r = client.post(signed_query(clock), data=with_attr)
@@ -149,7 +155,9 @@ def test_attributes_and_repeated_content_do_not_break_replies(app: Flask, clock:
     repeated = text_xml(msg_id="900002").replace("</Content>", "</Content><Content>again</Content>")
     r = client.post(signed_query(clock), data=repeated)
     assert r.status_code == 400 and b"repeated" in r.data
-    r = client.post(signed_query(clock), data=text_xml(msg_id="900003").replace("<MsgType>", '<MsgType a="1">'))
+    r = client.post(
+        signed_query(clock), data=text_xml(msg_id="900003").replace("<MsgType>", '<MsgType a="1">')
+    )
     assert r.status_code == 200 and "我能帮你做这些" in xmltodict.parse(r.data)["xml"]["Content"]
 
 
@@ -209,7 +217,9 @@ def test_voice_with_recognition_is_text(wechat: WeChatPeer) -> None:
     assert "没听清" in wechat.post(unclear).text
 
 
-@pytest.mark.parametrize("msg_type", ["image", "video", "shortvideo", "location", "link", "file", "miniprogrampage"])
+@pytest.mark.parametrize(
+    "msg_type", ["image", "video", "shortvideo", "location", "link", "file", "miniprogrampage"]
+)
 def test_other_message_types_get_a_friendly_reply(wechat: WeChatPeer, msg_type: str) -> None:
     xml = (
         f"<xml><ToUserName>gh</ToUserName><FromUserName>o-media</FromUserName><CreateTime>1</CreateTime>"
@@ -225,7 +235,10 @@ def test_events(wechat: WeChatPeer) -> None:
     assert user.event("VIEW", "https://example.invalid/").body == b"success"
     assert user.event("LOCATION").body == b"success"
     assert "我能帮你做这些" in user.event("CLICK", "MENU_HELP").text
-    assert "请先绑定" in user.event("CLICK", "MENU_CHECKIN").text or "需要先绑定" in user.event("CLICK", "MENU_QUIZ").text
+    assert (
+        "请先绑定" in user.event("CLICK", "MENU_CHECKIN").text
+        or "需要先绑定" in user.event("CLICK", "MENU_QUIZ").text
+    )
     assert "菜单还没有设置好" in user.event("CLICK", "NO_SUCH_KEY").text
     services = wechat.services  # type: ignore[attr-defined]
     row = services.store.one("SELECT subscribed FROM followers WHERE openid = 'o-events'")
@@ -234,7 +247,15 @@ def test_events(wechat: WeChatPeer) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["]]>", "a]]>b]]>c", "<xml>evil</xml>", "\x01\x02控制\x7f字符", "😀🎉 表情", "Ａ，。全角", "x" * 4000],
+    [
+        "]]>",
+        "a]]>b]]>c",
+        "<xml>evil</xml>",
+        "\x01\x02控制\x7f字符",
+        "😀🎉 表情",
+        "Ａ，。全角",
+        "x" * 4000,
+    ],
 )
 def test_member_text_is_echoed_safely(wechat: WeChatPeer, text: str) -> None:
     reply = wechat.send("o-echo", text)

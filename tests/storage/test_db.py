@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from storage import Store, open_store
-from storage import checkins, points
+from storage import Store, checkins, open_store, points
 from storage.migrate import available, migrate
 
 
