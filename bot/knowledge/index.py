@@ -5,11 +5,14 @@ frequency is length-normalized and weighted, summed, then saturated once. Charac
 are a separate BM25 field with its own document frequencies. Every (term, document) weight is
 known when the index is built, so a query only walks the posting lists of its own terms and
 adds numbers: the cost grows with how many documents share the query's words, not with the
-size of the library.
+size of the library. Terms go rarest-impact-first, and once no document outside the current
+candidates could still reach the top k (MaxScore), the long posting lists of common terms are
+only probed for those few candidates instead of being walked.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 from array import array
 from bisect import bisect_left
@@ -18,6 +21,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 K1 = 1.2
+LARGE = 1000  # from this many documents on, a term found in over half of them is skipped
+PROBE_CHECK = 3000  # look for the MaxScore switch while there are at most this many candidates
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,7 @@ class Field:
 class Posting:
     docs: array  # sorted document numbers
     weights: array  # the term's score contribution in each document
+    max: float  # the largest weight: the most this term can add to any document
 
     def weight_of(self, doc: int) -> float:
         i = bisect_left(self.docs, doc)
@@ -99,18 +105,43 @@ class Index:
             self.bigram_idf[term] = weight
             self.bigrams[term] = _posting(per_doc, weight * f.weight)
 
-    def scores(self, words: Iterable[str], bigrams: Iterable[str]) -> dict[int, float]:
-        """Document number -> BM25F score, for documents sharing at least one term."""
+    def top(self, words: Iterable[str], bigrams: Iterable[str], k: int) -> list[tuple[int, float]]:
+        """The k best (document number, BM25F score), best first (ties: lower number first).
+        The same as scoring every document: pruning only drops documents that can no longer
+        reach the top k (apart from the stop-word rule for large libraries)."""
+        postings = [self.words[t] for t in set(words) if t in self.words]
+        postings += [self.bigrams[t] for t in set(bigrams) if t in self.bigrams]
+        if self.n >= LARGE:  # in a large library, terms in most documents are stop words
+            postings = [p for p in postings if len(p.docs) <= self.n // 2]
+        if not postings or k <= 0:
+            return []
+        postings.sort(key=lambda p: -p.max)
+        remaining = sum(p.max for p in postings)
         acc: dict[int, float] = {}
         get = acc.get
-        for table, terms in ((self.words, words), (self.bigrams, bigrams)):
-            for term in set(terms):
-                posting = table.get(term)
-                if posting is None:
-                    continue
-                for doc, w in zip(posting.docs, posting.weights, strict=True):
-                    acc[doc] = get(doc, 0.0) + w
-        return acc
+        probing = False
+        for posting in postings:
+            remaining -= posting.max
+            if not probing and k <= len(acc) <= PROBE_CHECK and len(posting.docs) > 64:
+                theta = heapq.nlargest(k, acc.values())[-1]
+                probing = posting.max + remaining < theta  # no newcomer can reach the top k
+            if probing:
+                theta = heapq.nlargest(k, acc.values())[-1]
+                reach = posting.max + remaining
+                acc = {d: v for d, v in acc.items() if v + reach >= theta}
+                for doc in acc:
+                    weight = posting.weight_of(doc)
+                    if weight:
+                        acc[doc] += weight
+                get = acc.get
+                continue
+            if not acc:
+                acc = dict(zip(posting.docs, posting.weights, strict=True))
+                get = acc.get
+                continue
+            for doc, w in zip(posting.docs, posting.weights, strict=True):
+                acc[doc] = get(doc, 0.0) + w
+        return heapq.nsmallest(k, acc.items(), key=lambda kv: (-kv[1], kv[0]))
 
     def coverage(self, doc: int, words: Iterable[str], unknown: float = 0.5) -> float:
         """The share of the query's word information (idf mass) that this document contains;
@@ -132,4 +163,4 @@ def _posting(per_doc: dict[int, float], term_idf: float) -> Posting:
         t = per_doc[doc]
         docs.append(doc)
         weights.append(term_idf * t * (K1 + 1.0) / (K1 + t))
-    return Posting(docs, weights)
+    return Posting(docs, weights, max(weights, default=0.0))

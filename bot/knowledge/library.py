@@ -8,7 +8,6 @@ the best entry is a confident match, else up to 3 suggestions, else nothing.
 
 from __future__ import annotations
 
-import heapq
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -116,8 +115,7 @@ class Library:
         q = self.query(text)
         if not q.words and not q.bigrams:
             return []
-        scores = self.index.scores(q.words, q.bigrams)
-        top = heapq.nsmallest(k, scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        top = self.index.top(q.words, q.bigrams, k)
         return [Hit(self.entries[doc], self._confidence(q, doc, raw)) for doc, raw in top]
 
     def _confidence(self, q: Query, doc: int, raw: float) -> float:
