@@ -137,3 +137,24 @@ def test_reply_is_for_secretaries_only_else_a_question(zhangwei: Member, secreta
     assert not not_mine.startswith("已答复")
     assert secretary.say("回复 999 你好") == "没有编号 999 的转人工问题，请核对编号。"
     assert not secretary.say("回复一下怎么写").startswith("已答复")
+
+
+def test_greetings_are_not_counted_as_gaps(zhangwei: Member) -> None:
+    zhangwei.say("你好")
+    zhangwei.say("谢谢")
+    assert _services(zhangwei.peer).store.scalar("SELECT COUNT(*) FROM kb_questions") == 0
+
+
+def test_feedback_on_an_old_answer_is_not_recorded(zhangwei: Member, clock) -> None:  # type: ignore[no-untyped-def]
+    zhangwei.say("党费交纳标准")
+    clock.advance(days=2)
+    assert "请先提一个问题" in zhangwei.say("没用")
+    assert _services(zhangwei.peer).store.scalar("SELECT COUNT(*) FROM kb_feedback") == 0
+
+
+def test_suggestions_expire(zhangwei: Member, clock) -> None:  # type: ignore[no-untyped-def]
+    reply = zhangwei.say("许可证")
+    first = re.search(r"^1\. (.+)$", reply, re.M)
+    assert first is not None
+    clock.advance(minutes=31)
+    assert not zhangwei.say("1").startswith(f"【{first.group(1)}】")

@@ -2,7 +2,7 @@
 
 Session state used here (ctx.state):
   suggest      {"ids": [...], "q": question id, "at": stamp}  — waiting for 1/2/3
-  last_answer  {"q": question id, "entry": entry id}          — what 有用/没用 rates
+  last_answer  {"q": question id, "entry": entry id, "at": …}  — what 有用/没用 rates (1 day)
   handoff_wait stamp                                          — 转人工 asked for the question
 
 Who receives a 转人工: a bound 零售户 → the member whose phone is settings.customer_manager
@@ -28,6 +28,7 @@ from storage.outbox import Push
 
 MAX_REPLY = 680  # WeChat text replies stay under 2048 bytes
 SUGGEST_TTL = timedelta(minutes=30)
+FEEDBACK_TTL = timedelta(days=1)
 HANDOFF_LOOKBACK = timedelta(hours=2)
 FEEDBACK_HINT = "回复“有用”或“没用”，帮我们改进答复。"
 NO_STAFF = "暂时没有可以转接的工作人员。零售户的问题可拨打 12313，党务问题请直接联系支部书记。"
@@ -88,7 +89,7 @@ def answer_question(ctx: Context, raw: str) -> Reply | str | None:
         )  # fmt: skip
         ctx.state.pop("suggest", None)
         ctx.state.pop("handoff_wait", None)
-        ctx.state["last_answer"] = {"q": qid, "entry": hit.entry.id}
+        ctx.state["last_answer"] = {"q": qid, "entry": hit.entry.id, "at": ctx.stamp}
         return render_entry(hit.entry)
     if result.suggestions:
         top = result.suggestions[0]
@@ -100,7 +101,9 @@ def answer_question(ctx: Context, raw: str) -> Reply | str | None:
         ctx.state["suggest"] = {"ids": ids, "q": qid, "at": ctx.stamp}
         ctx.state.pop("handoff_wait", None)
         return render_suggestions([h.entry for h in result.suggestions])
-    if len(norm) >= 2:  # everything unanswered is counted for `gaps`
+    query = library.query(text)
+    if len(norm) >= 2 and (query.words or len(query.bigrams) > 1):
+        # everything unanswered is counted for `gaps` (greetings and thanks are not questions)
         kb.record_question(
             ctx.store, inbound.channel, inbound.user_id, _member_id(ctx), text, norm,
             "none", None, None, ctx.stamp,
@@ -135,18 +138,18 @@ def on_state(ctx: Context, text: str) -> Reply | str | None:
     qid = pending.get("q")
     if isinstance(qid, int):
         kb.set_outcome(ctx.store, qid, "picked", entry.id, None)
-        ctx.state["last_answer"] = {"q": qid, "entry": entry.id}
+        ctx.state["last_answer"] = {"q": qid, "entry": entry.id, "at": ctx.stamp}
     return render_entry(entry)
 
 
-def _fresh(ctx: Context, at: object) -> bool:
+def _fresh(ctx: Context, at: object, ttl: timedelta = SUGGEST_TTL) -> bool:
     if not isinstance(at, str):
         return False
     try:
         when = datetime.fromisoformat(at)
     except ValueError:
         return False
-    return ctx.now - when <= SUGGEST_TTL
+    return ctx.now - when <= ttl
 
 
 def _is_command(text: str) -> bool:
@@ -173,6 +176,9 @@ def feedback_useless(ctx: Context, args: str) -> Reply | str | None:
 def _feedback(ctx: Context, useful: bool) -> str:
     last = ctx.state.get("last_answer")
     if not isinstance(last, dict) or not isinstance(last.get("q"), int):
+        return "请先提一个问题，看到答复后再回复“有用”或“没用”。"
+    if not _fresh(ctx, last.get("at"), FEEDBACK_TTL):
+        ctx.state.pop("last_answer", None)
         return "请先提一个问题，看到答复后再回复“有用”或“没用”。"
     kb.record_feedback(ctx.store, last["q"], str(last.get("entry") or ""), useful, ctx.stamp)
     ctx.state.pop("last_answer", None)
