@@ -20,3 +20,7 @@ def since(store: Store, channel: str, openid: str, after_id: int = 0) -> list[di
         "SELECT id, text, at FROM console_inbox WHERE channel = ? AND openid = ? AND id > ? ORDER BY id",
         (channel, openid, after_id),
     )
+
+
+def prune(store: Store, before: str) -> int:
+    return store.execute("DELETE FROM console_inbox WHERE at < ?", (before,)).rowcount

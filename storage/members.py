@@ -241,6 +241,10 @@ def bind_failures_since(store: Store, channel: str, openid: str, since: str) -> 
     return [r["at"] for r in rows]
 
 
+def prune_bind_failures(store: Store, before: str) -> int:
+    return store.execute("DELETE FROM bind_failures WHERE at < ?", (before,)).rowcount
+
+
 # -- followers ----------------------------------------------------------------------------
 
 

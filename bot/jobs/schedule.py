@@ -9,6 +9,7 @@
 | broadcast_summaries  | every 30 s            | SUMMARY_CHECK_SECONDS    | 30 s  |
 | dispatch             | every 3 s             | DISPATCH_SECONDS         | 10 s  |
 | monthly_summary      | the 1st, 09:00        | MONTHLY_SUMMARY_AT=1 09:00 | 1 day |
+| housekeeping         | daily 03:30           | HOUSEKEEPING_AT=03:30    | 6 h   |
 
 Daily and monthly jobs that were missed while no runner was up run once at start-up when the
 latest missed time is within the grace (coalesced), and are logged as skipped otherwise. Every
@@ -28,7 +29,7 @@ from bot.clock import day_of, stamp
 from bot.config import Settings
 from bot.jobs import compliance, meetings, notices
 from bot.jobs.dispatch import QUIET_END, QUIET_START, in_quiet_hours
-from storage import checkins, members, outbox
+from storage import checkins, console_inbox, inbound, members, outbox
 
 if TYPE_CHECKING:
     from bot.jobs.runner import JobContext
@@ -172,6 +173,20 @@ def monthly_summary(ctx: JobContext) -> int:
     return outbox.enqueue(store, pushes, stamp(now))
 
 
+KEEP_INBOUND_DAYS = 30
+
+
+def housekeeping(ctx: JobContext) -> int:
+    """Forget what is only needed for a while: the inbound log (WeChat retries come within
+    seconds; 30 days are kept for support), console pushes, and binding failures older than a day."""
+    store, now = ctx.services.store, ctx.now
+    with store.tx():
+        removed = inbound.prune(store, stamp(now - timedelta(days=KEEP_INBOUND_DAYS)))
+        removed += console_inbox.prune(store, stamp(now - timedelta(days=KEEP_INBOUND_DAYS)))
+        removed += members.prune_bind_failures(store, stamp(now - timedelta(days=1)))
+    return removed
+
+
 # -- THE table ----------------------------------------------------------------------------------
 
 JOBS: tuple[JobSpec, ...] = (
@@ -215,6 +230,9 @@ JOBS: tuple[JobSpec, ...] = (
         "1 09:00",
         "monthly_summary_at",
         24 * 3600,
+    ),
+    JobSpec(
+        "housekeeping", "清理过期日志", housekeeping, "daily", "03:30", "housekeeping_at", 6 * 3600
     ),
 )
 

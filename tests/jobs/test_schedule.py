@@ -179,3 +179,19 @@ def test_runner_schedules_every_job_with_timezone_grace_and_coalesce(services: S
     from storage import lease
 
     assert lease.holder(services.store) is None
+
+
+def test_housekeeping_forgets_old_logs_but_keeps_recent_ones(wechat, clock) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import Member
+    from tests.jobs.conftest import run_job
+
+    services = wechat.services
+    user = Member(wechat, "o-old")
+    user.say("帮助")
+    user.say("绑定 张伟 13900000000")  # a failed bind attempt
+    clock.advance(days=31)
+    user.say("帮助")
+    assert services.store.scalar("SELECT COUNT(*) FROM inbound_log") == 3
+    run_job(services, "housekeeping")
+    assert services.store.scalar("SELECT COUNT(*) FROM inbound_log") == 1
+    assert services.store.scalar("SELECT COUNT(*) FROM bind_failures") == 0
