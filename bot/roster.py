@@ -87,14 +87,13 @@ def parse_rows(path: Path) -> tuple[list[RosterRow], list[RowError]]:
     phones: dict[str, int] = {}
     wecom_ids: dict[str, int] = {}
     for number, cells in body:
+        values = {
+            name: unicodedata.normalize("NFKC", cells[i]).strip() if i < len(cells) else ""
+            for name, i in index.items()
+        }
 
-        def get(name: str) -> str:
-            i = index.get(name)
-            return (
-                unicodedata.normalize("NFKC", cells[i]).strip()
-                if i is not None and i < len(cells)
-                else ""
-            )
+        def get(name: str, values: dict[str, str] = values) -> str:
+            return values.get(name, "")
 
         problems = []
         name = get("姓名")

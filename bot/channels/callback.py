@@ -9,8 +9,8 @@ checks (attributes and repeated tags turn fields into dicts and lists) and reply
 from __future__ import annotations
 
 import hmac
-import re
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
