@@ -104,7 +104,7 @@ class Analyzer:
                 chain.append(token)
                 words.append(token)
                 if len(token) > 2:  # search mode: the dictionary sub-words of long words
-                    words.extend(_subwords(self.tokenizer, token))
+                    words.extend(self.synonyms.get(p, p) for p in _subwords(self.tokenizer, token))
             joined = "".join(chain)
             bigrams.extend(joined[i : i + 2] for i in range(len(joined) - 1))
             if len(joined) == 1:
