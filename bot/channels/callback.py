@@ -202,6 +202,24 @@ class CallbackEndpoint:
             log.info("%s callback refused: %s %s", self.channel, exc.status, exc.reason)
             return Response(exc.reason, status=exc.status, mimetype="text/plain")
 
+    def renderer(
+        self, inbound: Inbound, crypto: Crypto | None, nonce: str
+    ) -> Callable[[Reply], bytes]:
+        """How this message's reply is rendered: text XML, encrypted when `crypto` is given;
+        an empty reply is the plain `success` that stops WeChat's retries."""
+        clock = self.services.clock
+
+        def render(reply: Reply) -> bytes:
+            if reply.empty:
+                return b"success"
+            ts = int(clock.now().timestamp())
+            xml = render_text(inbound, reply, ts)
+            if crypto is not None:
+                xml = crypto.encrypt(xml, nonce, str(ts))
+            return xml.encode("utf-8")
+
+        return render
+
     def deliver(self, inbound: Inbound, render: Callable[[Reply], bytes]) -> Response:
         outcome: Outcome = self.router.handle(inbound, render)
         if not outcome.response or outcome.response == b"success":

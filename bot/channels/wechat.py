@@ -11,14 +11,12 @@ from bot.channels.callback import (
     Refused,
     parse_xml,
     read_body,
-    render_text,
     same,
     signature,
     text_field,
     to_inbound,
 )
 from bot.dialog.router import Router
-from bot.dialog.types import Inbound, Reply
 from bot.services import Services
 
 
@@ -57,24 +55,11 @@ class OfficialAccount(CallbackEndpoint):
                 )
                 root = parse_xml(inner)
             inbound = to_inbound(self.channel, root)
-            return self.deliver(inbound, self.renderer(inbound, encrypted, nonce))
+            return self.deliver(
+                inbound, self.renderer(inbound, self.crypto if encrypted else None, nonce)
+            )
 
         return self.respond(run)
-
-    def renderer(self, inbound: Inbound, encrypted: bool, nonce: str):  # type: ignore[no-untyped-def]
-        crypto = self.crypto
-        clock = self.services.clock
-
-        def render(reply: Reply) -> bytes:
-            if reply.empty:
-                return b"success"
-            ts = int(clock.now().timestamp())
-            xml = render_text(inbound, reply, ts)
-            if encrypted and crypto is not None:
-                xml = crypto.encrypt(xml, nonce, str(ts))
-            return xml.encode("utf-8")
-
-        return render
 
 
 def blueprint(services: Services, router: Router) -> Blueprint:

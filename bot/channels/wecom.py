@@ -11,7 +11,6 @@ the same as on the Official Account.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from flask import Blueprint, Request, Response, request
 from wechatpy.enterprise.crypto import PrpCrypto, WeChatCrypto
@@ -22,12 +21,10 @@ from bot.channels.callback import (
     Refused,
     parse_xml,
     read_body,
-    render_text,
     text_field,
     to_inbound,
 )
 from bot.dialog.router import Router
-from bot.dialog.types import Inbound, Reply
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -71,22 +68,9 @@ class WeComApp(CallbackEndpoint):
                 raise Refused(400, "missing <Encrypt>")
             inner = self.wecom_crypto.decrypt(encrypt, msg_signature, timestamp, nonce)
             inbound = to_inbound(self.channel, parse_xml(inner))
-            return self.deliver(inbound, self.renderer(inbound, nonce))
+            return self.deliver(inbound, self.renderer(inbound, self.wecom_crypto, nonce))
 
         return self.respond(run)
-
-    def renderer(self, inbound: Inbound, nonce: str) -> Callable[[Reply], bytes]:
-        crypto = self.wecom_crypto
-        clock = self.services.clock
-
-        def render(reply: Reply) -> bytes:
-            if reply.empty:
-                return b"success"
-            ts = int(clock.now().timestamp())
-            xml = render_text(inbound, reply, ts)
-            return crypto.encrypt(xml, nonce, str(ts)).encode("utf-8")
-
-        return render
 
 
 def blueprint(services: Services, router: Router) -> Blueprint:
