@@ -90,7 +90,10 @@ def normalize_blank(text: str) -> str:
 
 
 def parse_blank(text: str) -> str | None:
+    """The normalized text; a lone option letter (Ａ, b) is a slip, not an answer to a blank."""
     value = normalize_blank(text)
+    if len(value) == 1 and value.isascii() and value.isalpha():
+        return None
     return value or None
 
 

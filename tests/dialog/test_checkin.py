@@ -79,3 +79,12 @@ def test_ranking_lists_the_branch(zhangwei: Member) -> None:
     board = zhangwei.say("排行")
     assert board.startswith("机关党支部本月积分排行：\n1. 张伟 1分")
     assert "综合党小组" in board
+
+
+def test_rank_ties_share_the_first_place(zhangwei: Member) -> None:
+    assert "排第 1 名（共 10 人）" in zhangwei.say("我的积分")  # everyone has 0 points
+    zhangwei.say("打卡")
+    liu = zhangwei.peer
+    other = Member(liu, "o-liu")
+    other.say("绑定 刘洋 13800000004")
+    assert "排第 2 名（共 10 人）" in other.say("我的积分")

@@ -80,6 +80,8 @@ def test_blank_normalization() -> None:
     assert not blank_correct("8", ["八"])  # numerals count only as the bank lists them
     assert not blank_correct("。。。", ["八"])
     assert parse("blank", "  ") is None
+    assert parse("blank", "Ａ") is None  # an option letter typed at a blank is a slip
+    assert parse("blank", "党旗") == "党旗"
 
 
 # -- properties -----------------------------------------------------------------------------

@@ -31,7 +31,9 @@ def periods(day: str) -> dict[str, tuple[str, str]]:
 
 
 def _rank(rows: list[dict[str, object]], key: int) -> int:
-    return next((n for n, r in enumerate(rows, start=1) if r["id"] == key), len(rows))
+    """1 + how many have more points (ties share a place)."""
+    mine = next((int(str(r["points"])) for r in rows if r["id"] == key), 0)
+    return 1 + sum(1 for r in rows if int(str(r["points"])) > mine)
 
 
 def mine(ctx: Context, args: str) -> str:
