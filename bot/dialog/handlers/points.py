@@ -68,11 +68,10 @@ def ranking(ctx: Context, args: str) -> str:
     if me > 10:
         lines.append(f"……你排第 {me} 名。")
     groups = points.ranking(ctx.store, "group", *month, branch_id=member.branch_id)
-    if groups:
-        lines.append(
-            "党小组（人均）："
-            + "；".join(
-                f"{g['name']} {int(g['points']) / max(int(g['members']), 1):.1f}" for g in groups
-            )
-        )
+    per_head = sorted(
+        ((str(g["name"]), int(g["points"]) / max(int(g["members"]), 1)) for g in groups),
+        key=lambda pair: -pair[1],
+    )
+    if per_head:
+        lines.append("党小组（人均）：" + "；".join(f"{name} {avg:.1f}" for name, avg in per_head))
     return "\n".join(lines)
