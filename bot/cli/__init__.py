@@ -25,18 +25,9 @@ def main(verbose: bool) -> None:
 
 
 def _register() -> None:
-    from bot.cli import core
+    from bot.cli import core, jobs, knowledge, points, quiz
 
-    for module in (core,):
-        for command in module.COMMANDS:
-            main.add_command(command)
-    for name in ("knowledge", "quiz", "jobs"):
-        try:
-            module = __import__(f"bot.cli.{name}", fromlist=["COMMANDS"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"bot.cli.{name}":
-                raise
-            continue
+    for module in (core, knowledge, quiz, jobs, points):
         for command in module.COMMANDS:
             main.add_command(command)
 
