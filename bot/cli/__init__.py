@@ -22,6 +22,8 @@ def main(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not verbose:  # APScheduler narrates every job it adds and runs
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def _register() -> None:
