@@ -121,8 +121,11 @@ class Store:
             return self.conn.executemany(sql, rows)
 
     def query(self, sql: str, params: Params = ()) -> list[dict[str, Any]]:
+        """Rows as dicts (column name -> value)."""
         with self._lock:
-            return list(self.db.query(sql, params))
+            cursor = self.conn.execute(sql, params)
+            names = [d[0] for d in cursor.description or ()]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def one(self, sql: str, params: Params = ()) -> dict[str, Any] | None:
         rows = self.query(sql, params)

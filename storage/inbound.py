@@ -7,29 +7,25 @@ from typing import Any
 from storage.db import Store
 
 
-def claim(
-    store: Store, key: str, channel: str, openid: str, msg_type: str, content: str, now: str
-) -> bool:
-    """Record a new inbound message. False when the key was seen before (a retry)."""
-    cur = store.execute(
-        "INSERT OR IGNORE INTO inbound_log (key, channel, openid, msg_type, content, received_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (key, channel, openid, msg_type, content[:4000], now),
-    )
-    return cur.rowcount == 1
-
-
-def finish(store: Store, key: str, reply: str, intent: str, response: bytes) -> None:
-    """Store the reply text and the exact response bytes a retry will get back."""
+def record(
+    store: Store,
+    key: str,
+    channel: str,
+    openid: str,
+    msg_type: str,
+    content: str,
+    now: str,
+    reply: str,
+    intent: str,
+    response: bytes,
+) -> None:
+    """Log a handled message with the exact response bytes a retry will get back. Call it in
+    the transaction that handled the message, after `get(key)` found nothing."""
     store.execute(
-        "UPDATE inbound_log SET status = 'done', reply = ?, intent = ?, response = ? WHERE key = ?",
-        (reply, intent, response, key),
+        "INSERT INTO inbound_log (key, channel, openid, msg_type, content, received_at, status,"
+        " reply, intent, response) VALUES (?, ?, ?, ?, ?, ?, 'done', ?, ?, ?)",
+        (key, channel, openid, msg_type, content[:4000], now, reply, intent, response),
     )
-
-
-def release(store: Store, key: str) -> None:
-    """Forget a claim whose handling failed, so WeChat's retry runs it again."""
-    store.execute("DELETE FROM inbound_log WHERE key = ? AND status = 'processing'", (key,))
 
 
 def get(store: Store, key: str) -> dict[str, Any] | None:

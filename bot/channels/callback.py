@@ -52,12 +52,15 @@ def same(a: str, b: str) -> bool:
 
 def read_body(request: Request, limit: int) -> bytes:
     """The request body, refusing anything over `limit` bytes, with or without Content-Length."""
-    if request.content_length is not None and request.content_length > limit:
+    length = request.content_length
+    if length is not None and length > limit:
         raise Refused(413, "body too large")
     parts: list[bytes] = []
     size = 0
     try:
-        while size <= limit:
+        if length is not None:  # the usual case: one read of the announced size
+            return bytes(request.stream.read(length))
+        while size <= limit:  # chunked: read until the end or past the limit
             chunk = request.stream.read(min(65536, limit + 1 - size))
             if not chunk:
                 break

@@ -1,9 +1,11 @@
 """Dedupe retries, find the member and session, pick the intent, and remember the reply.
 
-Everything for one inbound message happens in one write transaction: the inbound-log claim,
-the handler's side effects (check-in, points, outbox rows), the session and the rendered
-response. A crash rolls all of it back, so WeChat's retry runs it again; a retry that arrives
-after the commit gets the stored response bytes back and runs nothing.
+Everything for one inbound message happens in one write transaction (BEGIN IMMEDIATE, so two
+workers never handle the same message at once): the retry check, the handler's side effects
+(check-in, points, outbox rows), the session, and the inbound-log row with the rendered response.
+A crash rolls all of it back, so WeChat's retry runs it again; a retry that arrives after the
+commit gets the stored response bytes back and runs nothing. A handler that raises leaves
+nothing behind either: its transaction rolls back and the message is logged with an apology.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import difflib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.clock import stamp as _stamp
 from bot.dialog import replies
@@ -44,41 +47,61 @@ class Router:
     def handle(self, inbound: Inbound, render: Render) -> Outcome:
         store = self.services.store
         now = self.services.clock.now()
-        key = inbound.dedupe_key
+        try:
+            with store.tx():
+                seen = inbound_log.get(store, inbound.dedupe_key)
+                if seen is not None:
+                    return self.replay(seen, render)
+                members.touch_follower(store, inbound.channel, inbound.user_id, _stamp(now))
+                member = self.identify(inbound)
+                state = sessions.load(store, inbound.channel, inbound.user_id)
+                before = copy.deepcopy(state)
+                ctx = Context(self.services, inbound, member, now, state)
+                intent, reply = self.dispatch(ctx)
+                if ctx.state != before:
+                    sessions.save(store, inbound.channel, inbound.user_id, ctx.state, _stamp(now))
+                return self.log(inbound, now, intent, reply, render)
+        except Exception:  # the transaction rolled back: nothing of the handler's work remains
+            log.exception("handler failed for %s", inbound.dedupe_key)
         with store.tx():
-            content = (
-                inbound.text
-                if inbound.msg_type != "event"
-                else f"{inbound.event}:{inbound.event_key}"
-            )
-            if not inbound_log.claim(
-                store, key, inbound.channel, inbound.user_id, inbound.msg_type, content, _stamp(now)
-            ):
-                row = inbound_log.get(store, key) or {}
-                reply = Reply(row.get("reply") or "")
-                response = row.get("response")
-                return Outcome(
-                    bytes(response) if response is not None else render(reply),
-                    reply,
-                    row.get("intent") or "",
-                    retry=True,
-                )
-            members.touch_follower(store, inbound.channel, inbound.user_id, _stamp(now))
-            member = self.identify(inbound)
-            state = sessions.load(store, inbound.channel, inbound.user_id)
-            before = copy.deepcopy(state)
-            ctx = Context(self.services, inbound, member, now, state)
-            try:
-                with store.tx():  # a savepoint: a failing handler leaves nothing behind
-                    intent, reply = self.dispatch(ctx)
-            except Exception:
-                log.exception("handler failed for %s", key)
-                intent, reply = "error", Reply(replies.ERROR)
-            if ctx.state != before:
-                sessions.save(store, inbound.channel, inbound.user_id, ctx.state, _stamp(now))
-            response = render(reply)
-            inbound_log.finish(store, key, reply.text, intent, response)
+            seen = inbound_log.get(store, inbound.dedupe_key)
+            if seen is not None:
+                return self.replay(seen, render)
+            return self.log(inbound, now, "error", Reply(replies.ERROR), render)
+
+    def log(
+        self, inbound: Inbound, now: datetime, intent: str, reply: Reply, render: Render
+    ) -> Outcome:
+        """Render the reply and keep its bytes for WeChat's retries."""
+        response = render(reply)
+        content = (
+            inbound.text if inbound.msg_type != "event" else f"{inbound.event}:{inbound.event_key}"
+        )
+        inbound_log.record(
+            self.services.store,
+            inbound.dedupe_key,
+            inbound.channel,
+            inbound.user_id,
+            inbound.msg_type,
+            content,
+            _stamp(now),
+            reply.text,
+            intent,
+            response,
+        )
         return Outcome(response, reply, intent, retry=False)
+
+    @staticmethod
+    def replay(row: dict[str, object], render: Render) -> Outcome:
+        """A retry: the stored response bytes, and nothing runs again."""
+        reply = Reply(str(row.get("reply") or ""))
+        response = row.get("response")
+        return Outcome(
+            bytes(response) if isinstance(response, bytes) else render(reply),
+            reply,
+            str(row.get("intent") or ""),
+            retry=True,
+        )
 
     def identify(self, inbound: Inbound) -> members.Member | None:
         store = self.services.store

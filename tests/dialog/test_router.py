@@ -1,0 +1,52 @@
+"""The router: a failing handler leaves nothing behind; the intent table drives 帮助."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.channels.peer import WeChatPeer
+from bot.dialog import intents, replies
+from bot.dialog.handlers import checkin
+from bot.dialog.types import Context
+from tests.conftest import Member
+
+
+def test_a_failing_handler_is_rolled_back_and_answered_politely(
+    zhangwei: Member, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = zhangwei.peer.services  # type: ignore[attr-defined]
+    real = checkin.checkin
+
+    def broken(ctx: Context, args: str) -> str:
+        real(ctx, args)  # writes the check-in and the points …
+        raise RuntimeError("boom")  # … and then fails
+
+    table = tuple(
+        intents.Intent(**{**i.__dict__, "handler": broken}) if i.name == "checkin" else i
+        for i in intents.INTENTS
+    )
+    monkeypatch.setattr("bot.dialog.router.INTENTS", table)
+    xml = zhangwei.peer.text_xml(zhangwei.openid, "打卡", msg_id="555001")
+    first = zhangwei.peer.post(xml)
+    assert first.text == replies.ERROR
+    assert services.store.scalar("SELECT COUNT(*) FROM checkins") == 0
+    assert services.store.scalar("SELECT COUNT(*) FROM points") == 0
+    assert zhangwei.peer.post(xml).body == first.body  # WeChat's retry gets the same answer
+    monkeypatch.undo()
+    assert "打卡成功" in zhangwei.say("打卡")  # the member simply tries again
+
+
+def test_help_lists_every_member_command_and_secretary_commands_only_for_secretaries(
+    wechat: WeChatPeer,
+) -> None:
+    member = Member(wechat, "o-h1")
+    member.say("绑定 张伟 13800000003")
+    text = member.say("帮助")
+    for intent in intents.INTENTS:
+        if intent.audience == intents.MEMBER:
+            assert intent.usage in text
+        if intent.audience == intents.SECRETARY:
+            assert intent.usage not in text
+    secretary = Member(wechat, "o-h2")
+    secretary.say("绑定 王建国 13800000001")
+    assert "书记专用" in secretary.say("帮助") and "发布通知" in secretary.say("帮助")
