@@ -72,9 +72,14 @@ class Store:
 
     # -- transactions -------------------------------------------------------------------
     @contextmanager
-    def tx(self) -> Iterator[Store]:
+    def tx(self, durable: bool = True) -> Iterator[Store]:
         """A write transaction (BEGIN IMMEDIATE). A nested call is a SAVEPOINT: an error inside
-        it rolls back only its own writes."""
+        it rolls back only its own writes.
+
+        durable=False commits without waiting for the disk (synchronous=NORMAL for this one
+        commit), for transactions whose loss in a power cut costs nothing, such as the log row
+        of a 帮助 request. The next durable commit syncs the whole WAL, earlier frames included.
+        """
         with self._lock:
             depth = self._depth
             if depth:
@@ -94,6 +99,8 @@ class Store:
                 return
             if self._writer_fd is not None:
                 fcntl.flock(self._writer_fd, fcntl.LOCK_EX)
+            if not durable:
+                self.conn.execute("PRAGMA synchronous=NORMAL")
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
                 self._depth = 1
@@ -108,6 +115,8 @@ class Store:
                     self._depth = 0
                     self.conn.execute("COMMIT")
             finally:
+                if not durable:
+                    self.conn.execute("PRAGMA synchronous=FULL")
                 if self._writer_fd is not None:
                     fcntl.flock(self._writer_fd, fcntl.LOCK_UN)
 

@@ -37,6 +37,8 @@ class Intent:
     args: bool = False  # takes text after the command word
     member: bool = False  # needs a bound member
     roles: frozenset[str] | None = None  # allowed roles (None: everyone)
+    # Only reads: its transaction may commit without waiting for the disk (see Router.handle).
+    read_only: bool = False
 
 
 INTENTS: tuple[Intent, ...] = (
@@ -45,6 +47,7 @@ INTENTS: tuple[Intent, ...] = (
         ("帮助", "菜单", "help", "?", "功能", "你能做什么"),
         help.show,
         "帮助 — 查看全部功能",
+        read_only=True,
     ),
     Intent("bind", ("绑定",), bind.bind, "绑定 姓名 手机号 — 绑定党员身份", args=True),
     Intent(
@@ -74,6 +77,7 @@ INTENTS: tuple[Intent, ...] = (
         quiz.wrong_book,
         "错题 — 查看还没掌握的题",
         member=True,
+        read_only=True,
     ),
     Intent(
         "my_points",
@@ -81,6 +85,7 @@ INTENTS: tuple[Intent, ...] = (
         points.mine,
         "我的积分 — 本月、本季、本年积分",
         member=True,
+        read_only=True,
     ),
     Intent(
         "ranking",
@@ -88,6 +93,7 @@ INTENTS: tuple[Intent, ...] = (
         points.ranking,
         "排行 — 支部和党小组积分排行",
         member=True,
+        read_only=True,
     ),
     Intent(
         "reflection",

@@ -48,7 +48,7 @@ class Router:
         store = self.services.store
         now = self.services.clock.now()
         try:
-            with store.tx():
+            with store.tx(durable=not self.read_only(inbound)):
                 seen = inbound_log.get(store, inbound.dedupe_key)
                 if seen is not None:
                     return self.replay(seen, render)
@@ -102,6 +102,18 @@ class Router:
             str(row.get("intent") or ""),
             retry=True,
         )
+
+    def read_only(self, inbound: Inbound) -> bool:
+        """Whether this message can only read: an exact read-only command (帮助, 我的积分 …)
+        from someone with no dialog in progress. Then nothing but its log row is written, and
+        losing that row in a power cut costs nothing (a retry would simply run it again)."""
+        if inbound.msg_type != "text":
+            return False
+        text = command_form(inbound.text)
+        intent = next((i for i in INTENTS if text in i.words), None)
+        if intent is None or not intent.read_only:
+            return False
+        return not sessions.load(self.services.store, inbound.channel, inbound.user_id)
 
     def identify(self, inbound: Inbound) -> members.Member | None:
         store = self.services.store

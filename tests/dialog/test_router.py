@@ -50,3 +50,23 @@ def test_help_lists_every_member_command_and_secretary_commands_only_for_secreta
     secretary = Member(wechat, "o-h2")
     secretary.say("绑定 王建国 13800000001")
     assert "书记专用" in secretary.say("帮助") and "发布通知" in secretary.say("帮助")
+
+
+def test_only_read_only_commands_skip_the_disk_wait(zhangwei: Member) -> None:
+    services = zhangwei.peer.services  # type: ignore[attr-defined]
+    seen: list[str] = []
+    services.store.conn.set_trace_callback(seen.append)
+    try:
+        zhangwei.say("帮助")
+        relaxed_help = "PRAGMA synchronous=NORMAL" in seen
+        seen.clear()
+        zhangwei.say("打卡")
+        relaxed_checkin = "PRAGMA synchronous=NORMAL" in seen
+        seen.clear()
+        zhangwei.say("答题")  # a quiz in progress: even 帮助 is handled durably now
+        seen.clear()
+        zhangwei.say("帮助")
+        relaxed_during_quiz = "PRAGMA synchronous=NORMAL" in seen
+    finally:
+        services.store.conn.set_trace_callback(None)
+    assert relaxed_help and not relaxed_checkin and not relaxed_during_quiz

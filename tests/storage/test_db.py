@@ -79,3 +79,14 @@ def test_streak_helper() -> None:
     assert checkins.consecutive_days(["2026-12-02", "2026-12-01", "2026-11-29"], "2026-12-02") == 2
     assert checkins.consecutive_days(["2026-12-01"], "2026-12-02") == 0
     assert checkins.consecutive_days([], "2026-12-02") == 0
+
+
+def test_relaxed_commit_restores_full_sync(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "r.db")
+    with store.tx(durable=False):
+        store.execute("INSERT INTO branches (name) VALUES ('甲')")
+    assert store.scalar("PRAGMA synchronous") == 2
+    with pytest.raises(RuntimeError), store.tx(durable=False):
+        raise RuntimeError
+    assert store.scalar("PRAGMA synchronous") == 2
+    assert store.scalar("SELECT COUNT(*) FROM branches") == 1
