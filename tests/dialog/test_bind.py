@@ -11,7 +11,9 @@ def test_bind_forms(wechat: WeChatPeer) -> None:
     assert "绑定成功" in Member(wechat, "o-1").say("绑定 张伟 13800000003")
     assert "绑定成功" in Member(wechat, "o-2").say("绑定：刘洋，138 0000 0004")
     assert "绑定成功" in Member(wechat, "o-3").say("綁定 陈静13800000005")  # traditional 綁
-    assert "绑定成功" in Member(wechat, "o-4").say("绑定 １３８０００００００６ 杨帆")  # full-width digits, reversed
+    assert "绑定成功" in Member(wechat, "o-4").say(
+        "绑定 １３８０００００００６ 杨帆"
+    )  # full-width digits, reversed
 
 
 def test_bad_format_is_explained_and_not_counted(wechat: WeChatPeer) -> None:
