@@ -153,6 +153,16 @@ INTENTS: tuple[Intent, ...] = (
         roles=SECRETARY_ROLES,
     ),
     Intent(
+        "cancel_notice",
+        ("撤回通知", "取消通知"),
+        broadcast.cancel,
+        "撤回通知 [编号] — 撤回还没发出的定时通知",
+        audience=SECRETARY,
+        args=True,
+        member=True,
+        roles=SECRETARY_ROLES,
+    ),
+    Intent(
         "meeting",
         ("会议",),
         meeting.create,

@@ -111,6 +111,7 @@ def test_scheduled_notice(
     assert (
         secretary.say("确认")
         == "已安排（编号 1）：12月3日 09:00 发给 10 人。发送后会告诉你送达情况。"
+        "\n要撤回，发送「撤回通知 1」。"
     )
     assert run_job(api_services, "scheduled_broadcasts") == 0
     assert outbox_rows(api_services) == []
@@ -154,3 +155,29 @@ def test_console_channel_delivers_to_the_simulator_inbox(
     ] == ["【机关党支部通知】\n下午三点开会\n——王建国"]
     liuyang = peer_services.store.scalar("SELECT id FROM members WHERE name = '刘洋'")
     assert len(console_inbox.since(peer_services.store, "wechat", f"sim-member-{liuyang}")) == 1
+
+
+def test_cancel_a_scheduled_notice(
+    oa: WeChatPeer, api_services: Services, fake_api: FakeWeChatAPI, clock: FixedClock
+) -> None:
+    secretary = bind(oa, "o-wang", "王建国", "13800000001")
+    other_branch = bind(oa, "o-xu", "徐海", "13800000011")
+    member = bind(oa, "o-zhang", "张伟", "13800000003")
+    assert secretary.say("撤回通知") == "本支部没有待发送的定时通知。"
+    secretary.say("定时通知 2026-12-03 09:00 明早九点在大厅集合")
+    secretary.say("确认")
+    assert secretary.say("撤回通知") == (
+        "待发送的定时通知（发送「撤回通知 编号」撤回）：\n1. 12月3日 09:00 明早九点在大厅集合"
+    )
+    assert "只有支部书记或管理员" in member.say("撤回通知 1")
+    assert other_branch.say("撤回通知 1").startswith("本支部没有编号为 1 的通知")
+    assert secretary.say("撤回通知 1") == "已撤回定时通知 1，不会再发送。"
+    assert secretary.say("撤回通知 1") == "通知 1 已经撤回过了。"
+    clock.set("2026-12-03T09:00:20+08:00")
+    assert run_job(api_services, "scheduled_broadcasts") == 0
+    assert outbox_rows(api_services) == []
+    secretary.say("发布通知 现在就发")
+    secretary.say("确认")
+    assert (
+        secretary.say("撤回通知 2") == "通知 2 已经发出，不能撤回了。如需更正，请再发一条通知说明。"
+    )

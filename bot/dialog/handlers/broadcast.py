@@ -19,8 +19,8 @@ from bot.clock import stamp
 from bot.dialog.types import Context, Reply
 from bot.jobs import notices
 from bot.jobs.when import WhenError, parse_when, show
-from bot.text import command_form, normalize
-from storage import members
+from bot.text import command_form, normalize, shorten
+from storage import broadcasts, members
 
 STATE = "broadcast"
 PREVIEW_TTL = timedelta(minutes=30)
@@ -148,8 +148,43 @@ def on_state(ctx: Context, text: str) -> Reply | str | None:
             ctx.services, member.branch_id, group_id, member.id, body, at, ctx.now
         )
         count = len(notices.recipients(ctx.store, member.branch_id, group_id))
-        return f"已安排（编号 {bid}）：{show(at)} 发给 {count} 人。发送后会告诉你送达情况。"
+        return (
+            f"已安排（编号 {bid}）：{show(at)} 发给 {count} 人。发送后会告诉你送达情况。"
+            f"\n要撤回，发送「撤回通知 {bid}」。"
+        )
     bid, count = notices.send_now(
         ctx.services, member.branch_id, group_id, member.id, body, ctx.now
     )
     return f"通知已发出（编号 {bid}），共 {count} 人。全部送达后会告诉你送达情况。"
+
+
+def cancel(ctx: Context, args: str) -> Reply | str | None:
+    """撤回通知 [编号]: drop a scheduled notice of the secretary's 支部 before it goes out;
+    without a number, list the ones still waiting."""
+    member = ctx.member
+    assert member is not None  # the intent table requires a secretary
+    number = args.strip().lstrip("#＃")
+    if not number:
+        waiting = [
+            b
+            for b in broadcasts.recent(ctx.store, member.branch_id, 50)
+            if b["status"] == "scheduled"
+        ]
+        if not waiting:
+            return "本支部没有待发送的定时通知。"
+        lines = ["待发送的定时通知（发送「撤回通知 编号」撤回）："]
+        for b in reversed(waiting):
+            when = show(datetime.fromisoformat(str(b["send_at"])))
+            lines.append(f"{b['id']}. {when} {shorten(str(b['text']), 20)}")
+        return "\n".join(lines)
+    if not number.isdigit():
+        return None  # "撤回通知怎么用" and the like: let the library answer
+    row = broadcasts.get(ctx.store, int(number))
+    if row is None or row["branch_id"] != member.branch_id:
+        return f"本支部没有编号为 {number} 的通知。发送「撤回通知」查看待发送的定时通知。"
+    if row["status"] == "cancelled":
+        return f"通知 {number} 已经撤回过了。"
+    if row["status"] != "scheduled":
+        return f"通知 {number} 已经发出，不能撤回了。如需更正，请再发一条通知说明。"
+    broadcasts.cancel(ctx.store, int(number))
+    return f"已撤回定时通知 {number}，不会再发送。"
