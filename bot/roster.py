@@ -6,7 +6,6 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,8 +123,3 @@ def parse_rows(path: Path) -> tuple[list[RosterRow], list[RowError]]:
             wecom_ids[wecom] = number
         rows.append(RosterRow(name, phone, branch, get("党小组") or None, role, category, wecom))
     return rows, errors
-
-
-def iter_errors(errors: list[RowError]) -> Iterator[str]:
-    for e in errors:
-        yield str(e)

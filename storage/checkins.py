@@ -16,12 +16,6 @@ def add(store: Store, member_id: int, day: str, at: str, study_id: str | None) -
     return cur.rowcount == 1
 
 
-def has(store: Store, member_id: int, day: str) -> bool:
-    return bool(
-        store.scalar("SELECT 1 FROM checkins WHERE member_id = ? AND day = ?", (member_id, day))
-    )
-
-
 def streak(store: Store, member_id: int, day: str) -> int:
     """Consecutive days with a check-in, ending on `day`."""
     rows = store.query(

@@ -266,7 +266,3 @@ def set_subscribed(store: Store, channel: str, openid: str, subscribed: bool, no
         " unsubscribed_at = CASE WHEN excluded.subscribed THEN NULL ELSE ? END",
         (channel, openid, 1 if subscribed else 0, now, now, now),
     )
-
-
-def follower(store: Store, channel: str, openid: str) -> dict[str, Any] | None:
-    return store.one("SELECT * FROM followers WHERE channel = ? AND openid = ?", (channel, openid))

@@ -29,11 +29,15 @@ def _services(demo: bool = False):  # type: ignore[no-untyped-def]
     return services
 
 
-@click.command()
-@click.option(
+HOST = click.option(
     "--host", default="127.0.0.1", show_default=True, help="监听地址。Address to listen on."
 )
-@click.option("--port", default=8000, show_default=True, type=int, help="端口。Port.")
+PORT = click.option("--port", default=8000, show_default=True, type=int, help="端口。Port.")
+
+
+@click.command()
+@HOST
+@PORT
 @click.option(
     "--workers",
     type=int,
@@ -81,10 +85,8 @@ def scheduler() -> None:
 
 
 @click.command()
-@click.option(
-    "--host", default="127.0.0.1", show_default=True, help="监听地址。Address to listen on."
-)
-@click.option("--port", default=8000, show_default=True, type=int, help="端口。Port.")
+@HOST
+@PORT
 @click.option(
     "--demo/--no-demo",
     default=False,

@@ -37,7 +37,6 @@ class Outcome:
     response: bytes
     reply: Reply
     intent: str
-    retry: bool
 
 
 class Router:
@@ -89,7 +88,7 @@ class Router:
             intent,
             response,
         )
-        return Outcome(response, reply, intent, retry=False)
+        return Outcome(response, reply, intent)
 
     @staticmethod
     def replay(row: dict[str, object], render: Render) -> Outcome:
@@ -100,7 +99,6 @@ class Router:
             bytes(response) if isinstance(response, bytes) else render(reply),
             reply,
             str(row.get("intent") or ""),
-            retry=True,
         )
 
     def read_only(self, inbound: Inbound) -> bool:

@@ -12,6 +12,7 @@ from flask import Flask
 from bot.channels.callback import signature
 from bot.channels.peer import WeChatPeer
 from bot.clock import FixedClock
+from bot.dialog import replies
 from tests.conftest import TOKEN, Member, bound
 
 
@@ -174,7 +175,7 @@ def test_follow_bind_help_and_check_in(wechat: WeChatPeer) -> None:
     li = Member(wechat, "o-lixiuying")
     welcome = li.event("subscribe")
     assert "欢迎关注党建学习助手" in welcome.text and "绑定 姓名 手机号" in welcome.text
-    assert "请先绑定" in li.say("打卡") or "需要先绑定" in li.say("打卡")
+    assert li.say("打卡") == replies.NEED_BIND
     assert "帮助" in li.say("帮助") and "打卡" in li.say("菜单")
     assert "绑定成功" in li.say("绑定 李秀英 13800000002")
     assert "打卡成功" in li.say("打卡")
@@ -235,10 +236,8 @@ def test_events(wechat: WeChatPeer) -> None:
     assert user.event("VIEW", "https://example.invalid/").body == b"success"
     assert user.event("LOCATION").body == b"success"
     assert "我能帮你做这些" in user.event("CLICK", "MENU_HELP").text
-    assert (
-        "请先绑定" in user.event("CLICK", "MENU_CHECKIN").text
-        or "需要先绑定" in user.event("CLICK", "MENU_QUIZ").text
-    )
+    assert user.event("CLICK", "MENU_CHECKIN").text == replies.NEED_BIND
+    assert user.event("CLICK", "MENU_QUIZ").text == replies.NEED_BIND
     assert "菜单还没有设置好" in user.event("CLICK", "NO_SUCH_KEY").text
     services = wechat.services  # type: ignore[attr-defined]
     row = services.store.one("SELECT subscribed FROM followers WHERE openid = 'o-events'")

@@ -62,14 +62,7 @@ def start(ctx: Context, args: str) -> Reply | str | None:
         return EMPTY_BANK
     if session is not None:
         return _resume(ctx, session, "接着答今天的题：")
-    session_id = play.start_set(
-        ctx.store, bank, member.id, ctx.today, "daily", ctx.settings.quiz_size, ctx.stamp
-    )
-    if session_id is None:
-        return EMPTY_BANK
-    session = store_quiz.get_session(ctx.store, session_id)
-    assert session is not None
-    return _resume(ctx, session, f"今天的每日答题共 {session['size']} 题，答完就知道对错。")
+    return _start(ctx, bank, member.id, "daily", "今天的每日答题共 {size} 题，答完就知道对错。")
 
 
 def practice(ctx: Context, args: str) -> Reply | str | None:
@@ -85,14 +78,19 @@ def practice(ctx: Context, args: str) -> Reply | str | None:
     last = store_quiz.latest_practice(ctx.store, member.id, ctx.today)
     if last is not None and not last["finished_at"]:
         return _resume(ctx, last, "接着练：")
+    return _start(ctx, bank, member.id, "practice", "练习一组 {size} 题（练习不计积分）。")
+
+
+def _start(ctx: Context, bank: QuizBank, member_id: int, kind: str, intro: str) -> str:
+    """Draw a new set of `kind` (daily / practice) and show its first question."""
     session_id = play.start_set(
-        ctx.store, bank, member.id, ctx.today, "practice", ctx.settings.quiz_size, ctx.stamp
+        ctx.store, bank, member_id, ctx.today, kind, ctx.settings.quiz_size, ctx.stamp
     )
     if session_id is None:
         return EMPTY_BANK
     session = store_quiz.get_session(ctx.store, session_id)
     assert session is not None
-    return _resume(ctx, session, f"练习一组 {session['size']} 题（练习不计积分）。")
+    return _resume(ctx, session, intro.format(size=session["size"]))
 
 
 def wrong_book(ctx: Context, args: str) -> Reply | str | None:
