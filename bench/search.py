@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 import jieba  # noqa: E402
 from rank_bm25 import BM25Okapi  # noqa: E402
 
+from bot.config import SHIPPED_CONTENT  # noqa: E402
 from bot.knowledge import Entry, Library  # noqa: E402
 from bot.knowledge.analyzer import fold  # noqa: E402
 
@@ -216,7 +217,7 @@ def main() -> None:
     parser.add_argument(
         "--heldout", type=Path, default=ROOT / "tests" / "knowledge" / "data" / "heldout.tsv"
     )
-    parser.add_argument("--content", type=Path, default=ROOT / "content")
+    parser.add_argument("--content", type=Path, default=SHIPPED_CONTENT)
     parser.add_argument("--size", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=1_000)
     args = parser.parse_args()

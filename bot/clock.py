@@ -59,3 +59,9 @@ def stamp(moment: datetime) -> str:
 
 def day_of(moment: datetime) -> str:
     return moment.date().isoformat()
+
+
+def parse_stamp(value: str) -> datetime:
+    """A stored instant (see `stamp`) as an aware datetime. Compare instants as datetimes, and
+    convert with `.astimezone(clock.tz)` before showing one to a person."""
+    return datetime.fromisoformat(value)

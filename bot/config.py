@@ -14,6 +14,9 @@ REAL_WECHAT_API = "https://api.weixin.qq.com"
 REAL_WECOM_API = "https://qyapi.weixin.qq.com"
 DEMO_TOKEN = "dangjian-demo-token"
 ROOT = Path(__file__).resolve().parent.parent
+# What ships inside the package (the wheel carries it as package data).
+SHIPPED_CONTENT = Path(__file__).resolve().parent / "data" / "content"
+SHIPPED_QUIZZES = Path(__file__).resolve().parent / "data" / "quizzes"
 
 
 @dataclass(frozen=True)
@@ -35,8 +38,8 @@ class Settings:
     wecom_api_base: str = REAL_WECOM_API
     # Storage and content
     db: str = str(ROOT / "var" / "dangjian.db")
-    content_dir: str = str(ROOT / "content")
-    quiz_dir: str = str(ROOT / "quizzes")
+    content_dir: str = str(SHIPPED_CONTENT)
+    quiz_dir: str = str(SHIPPED_QUIZZES)
     timezone: str = "Asia/Shanghai"
     # Protocol limits
     max_body: int = 64 * 1024

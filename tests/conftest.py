@@ -15,7 +15,7 @@ from flask import Flask
 from bot.app import create_app
 from bot.channels.peer import PeerReply, WeChatPeer
 from bot.clock import FixedClock, stamp
-from bot.config import ROOT, Settings, load_settings
+from bot.config import SHIPPED_CONTENT, SHIPPED_QUIZZES, Settings, load_settings
 from bot.demo import load_demo
 from bot.services import Services, build_services
 
@@ -38,8 +38,8 @@ def settings(tmp_path: Path) -> Settings:
         wechat_token=TOKEN,
         wechat_appid=APPID,
         db=str(tmp_path / "test.db"),
-        content_dir=str(ROOT / "content"),
-        quiz_dir=str(ROOT / "quizzes"),
+        content_dir=str(SHIPPED_CONTENT),
+        quiz_dir=str(SHIPPED_QUIZZES),
         simulator="on",
     )
 

@@ -14,7 +14,7 @@ import pytest
 
 from bot.app import create_app
 from bot.clock import FixedClock, stamp
-from bot.config import ROOT, load_settings
+from bot.config import SHIPPED_CONTENT, SHIPPED_QUIZZES, load_settings
 from bot.demo import load_demo
 from bot.services import Services, build_services
 from tests.conftest import Member
@@ -45,8 +45,8 @@ def wecom_services(tmp_path: Path, fake: FakeWeChatAPI, clock: FixedClock) -> It
         wecom_aes_key=WECOM_AES,
         wecom_api_base=fake.url,
         db=str(tmp_path / "wecom.db"),
-        content_dir=str(ROOT / "content"),
-        quiz_dir=str(ROOT / "quizzes"),
+        content_dir=str(SHIPPED_CONTENT),
+        quiz_dir=str(SHIPPED_QUIZZES),
         simulator="off",
         push_rate=0.0,
     )

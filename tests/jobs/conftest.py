@@ -11,7 +11,7 @@ import pytest
 from bot.app import create_app
 from bot.channels.peer import WeChatPeer
 from bot.clock import FixedClock, stamp
-from bot.config import ROOT, Settings, load_settings
+from bot.config import SHIPPED_CONTENT, SHIPPED_QUIZZES, Settings, load_settings
 from bot.demo import load_demo
 from bot.jobs import schedule
 from bot.jobs.dispatch import Dispatcher, DrainStats
@@ -39,8 +39,8 @@ def api_settings(
         "wechat_secret": SECRET,
         "wechat_api_base": fake.url,
         "db": str(tmp_path / "jobs.db"),
-        "content_dir": str(ROOT / "content"),
-        "quiz_dir": str(ROOT / "quizzes"),
+        "content_dir": str(SHIPPED_CONTENT),
+        "quiz_dir": str(SHIPPED_QUIZZES),
         "simulator": "off",
         "push_rate": 0.0,
     }

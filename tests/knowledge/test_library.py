@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ROOT
+from bot.config import SHIPPED_CONTENT
 from bot.knowledge import Library, validate
 from bot.knowledge.entries import REQUIRED_IDS, parse_entry, read_synonyms
 
-CONTENT = ROOT / "content"
+CONTENT = SHIPPED_CONTENT
 DATA = Path(__file__).parent / "data"
 OFF_TOPIC_EXAMPLES = ("今天天气怎么样", "帮我点个外卖", "明天会下雨吗", "推荐一部电影")
 

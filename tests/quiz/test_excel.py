@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from bot.config import ROOT
+from bot.config import SHIPPED_QUIZZES
 from bot.quiz.bank import QuizBank, validate
 from bot.quiz.excel import COLUMNS, ImportFailed, export_xlsx, import_xlsx
 from tests.quiz.bankutil import DATA
@@ -127,7 +127,7 @@ def test_round_trip(tmp_path: Path) -> None:
 
 
 def test_shipped_template_imports(tmp_path: Path) -> None:
-    template = ROOT / "quizzes" / "template.xlsx"
+    template = SHIPPED_QUIZZES / "template.xlsx"
     wb = load_workbook(template, read_only=True)
     header = [c.value for c in next(wb.worksheets[0].iter_rows(max_row=1))]
     assert header == list(COLUMNS) and "说明" in wb.sheetnames
