@@ -39,7 +39,7 @@ def _group(store: Any, branch_id: int, name: str | None) -> dict[str, Any] | Non
 
 
 def _when(services: Any, text: str) -> datetime:
-    from bot.jobs.when import WhenError, parse_when
+    from bot.when import WhenError, parse_when
 
     try:
         when = parse_when(text, services.clock.tz)
@@ -105,7 +105,7 @@ def broadcast(
     Send a notice to a branch or one party group, now or at --at. The scheduler delivers it;
     the author (--from) gets the delivery summary.
     """
-    from bot.jobs import notices
+    from bot import notices
     from storage import members
 
     services = _services()
@@ -172,7 +172,7 @@ def meeting_add(
 
     Create a meeting, notify the members it concerns, and print the 4-digit sign-in code.
     """
-    from bot.jobs import meetings
+    from bot import meetings
     from storage import members
 
     services = _services()
@@ -207,8 +207,8 @@ def meeting_list(branch: str | None, show_all: bool) -> None:
 
     List meetings (upcoming by default) with their sign-in codes and attendance counts.
     """
+    from bot import meetings as jm
     from bot.clock import stamp
-    from bot.jobs import meetings as jm
     from storage import meetings
 
     services = _services()
@@ -235,7 +235,7 @@ def meeting_attendance(meeting_id: int) -> None:
 
     Attendance of one meeting: expected, present, on leave, absent, with names.
     """
-    from bot.jobs import meetings as jm
+    from bot import meetings as jm
     from storage import meetings
 
     services = _services()
@@ -254,7 +254,7 @@ def compliance(branch: str | None, month: str | None) -> None:
     Check each branch's 三会一课 against the 支部工作条例 cadence (支委会 and 党小组会 monthly,
     支部党员大会 and 党课 quarterly) and list what is missing this month and this quarter.
     """
-    from bot.jobs import compliance as jc
+    from bot import compliance as jc
 
     services = _services()
     now = services.clock.now()

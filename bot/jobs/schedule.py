@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from bot import compliance, meetings, notices
 from bot.clock import day_of, stamp
 from bot.config import Settings
-from bot.jobs import compliance, meetings, notices
 from bot.jobs.dispatch import QUIET_END, QUIET_START, in_quiet_hours
 from storage import checkins, console_inbox, inbound, members, outbox
 

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from bot import compliance
 from bot.clock import FixedClock, stamp
 from bot.config import load_settings
-from bot.jobs import compliance, schedule
+from bot.jobs import schedule
 from bot.jobs.runner import JobRunner
 from bot.services import Services
 from storage import checkins, console_inbox, job_runs, meetings, outbox

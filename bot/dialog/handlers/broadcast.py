@@ -6,7 +6,7 @@
   确认 / 取消                       sends (or schedules) / drops the notice waiting in the session
 
 After sending, the secretary gets a delivery summary once every row is final
-(bot/jobs/notices.summarize_finished).
+(bot/notices.summarize_finished).
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot import notices
 from bot.clock import stamp
 from bot.dialog.types import Context, Reply
-from bot.jobs import notices
-from bot.jobs.when import WhenError, parse_when, show
 from bot.text import command_form, normalize, shorten
+from bot.when import WhenError, parse_when, show
 from storage import broadcasts, members
 
 STATE = "broadcast"

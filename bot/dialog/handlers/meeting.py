@@ -5,7 +5,7 @@
   签到 1234                                       from 30 min before to 30 min after the start
   请假 原因                                        before the start
   出勤                                            应到 / 实到 / 请假 / 缺席 for the latest meeting
-The rules live in bot/jobs/meetings.py.
+The rules live in bot/meetings.py.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from bot import meetings
 from bot.dialog.handlers.broadcast import original_args
 from bot.dialog.types import Context, Reply
-from bot.jobs import meetings
-from bot.jobs.when import WhenError, parse_when, show
+from bot.when import WhenError, parse_when, show
 from storage import members
 
 USAGE = (

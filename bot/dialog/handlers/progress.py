@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.dialog.types import Context, Reply
-from bot.jobs.meetings import names
 from bot.jobs.schedule import quiz_finished, spec
+from bot.meetings import names
 from storage import checkins, members
 
 

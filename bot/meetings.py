@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.clock import stamp
-from bot.jobs.when import show
 from bot.services import Services
+from bot.when import show
 from storage import meetings, members, outbox
 from storage.members import Member
 

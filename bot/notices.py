@@ -11,9 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from bot.clock import day_of, stamp
-from bot.jobs.when import show
 from bot.services import Services
 from bot.text import shorten
+from bot.when import show
 from storage import broadcasts, members, outbox
 from storage.members import Member
 
