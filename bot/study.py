@@ -9,6 +9,7 @@ from pathlib import Path
 from bot.content import ContentError, field_line, read_front_matter
 
 MAX_BODY = 220  # the check-in reply must stay within 300 characters
+MAX_MESSAGE = 270  # the whole item as rendered (title, body, source, where to confirm)
 
 
 @dataclass(frozen=True)
@@ -19,9 +20,11 @@ class StudyItem:
     source: str
     publish_on: str | None
     tags: tuple[str, ...]
+    confirm: str = ""  # where a member can read the original text
 
     def render(self) -> str:
-        return f"【今日学习】{self.title}\n{self.body}\n（出处：{self.source}）"
+        where = f"；原文可查：{self.confirm}" if self.confirm else ""
+        return f"【今日学习】{self.title}\n{self.body}\n（出处：{self.source}{where}）"
 
 
 class StudyLibrary:
@@ -92,12 +95,25 @@ def _item(path: Path, meta: dict[str, object], body: str) -> StudyItem:
             raise ContentError(
                 path, f"publish_on is not a date: {publish_on!r}", field_line(path, "publish_on")
             ) from exc
+    confirm = meta.get("confirm")
+    if confirm is not None and (not isinstance(confirm, str) or not confirm.strip()):
+        raise ContentError(
+            path, "confirm must say where to read the original", field_line(path, "confirm")
+        )
     tags = meta.get("tags") or []
-    return StudyItem(
+    item = StudyItem(
         id=str(meta["id"]).strip(),
         title=str(meta["title"]).strip(),
         body=body,
         source=str(meta["source"]).strip(),
         publish_on=publish_on,
         tags=tuple(str(t) for t in tags) if isinstance(tags, list) else (),
+        confirm=str(confirm or "").strip(),
     )
+    if len(item.render()) > MAX_MESSAGE:
+        raise ContentError(
+            path,
+            f"the message has {len(item.render())} characters with title and source; "
+            f"at most {MAX_MESSAGE}",
+        )
+    return item
