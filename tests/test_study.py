@@ -3,7 +3,6 @@ check-in reply, copies no seed article and teaches the rule rather than one bure
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -11,12 +10,11 @@ import pytest
 from bot.config import SHIPPED_CONTENT
 from bot.content import ContentError
 from bot.study import MAX_MESSAGE, StudyItem, load_items
-from tests.prose import Seeds, find_seeds
+from tests.prose import STORIES, Seeds, find_seeds
 
 ROOT = Path(__file__).resolve().parent.parent
 ITEMS, ERRORS = load_items(Path(SHIPPED_CONTENT) / "study")
 BY_ID = {item.id: item for item in ITEMS}
-STORIES = re.compile(r"积石山县局|崇左市城区|刘士玉")
 
 
 def test_items_load_with_source_and_where_to_confirm() -> None:
