@@ -19,13 +19,20 @@ SHIPPED_CONTENT = Path(__file__).resolve().parent / "data" / "content"
 SHIPPED_QUIZZES = Path(__file__).resolve().parent / "data" / "quizzes"
 
 
+class ConfigError(ValueError):
+    """A configuration the service refuses to start with; the message says what to set."""
+
+
 @dataclass(frozen=True)
 class Settings:
-    # Official Account (公众号)
-    wechat_token: str = DEMO_TOKEN
+    # Official Account (公众号). /wechat is mounted only when a token is set (demo mode: the
+    # public demo token).
+    wechat_token: str = ""
     wechat_appid: str = ""
     wechat_secret: str = ""
     wechat_aes_key: str = ""  # absent = plain mode
+    # plain | compat | safe; empty: safe when an AES key is set, plain otherwise
+    wechat_mode: str = ""
     wechat_api_base: str = REAL_WECHAT_API
     # Template ids for pushes outside the 48 h window, by kind: "study=ID,notice=ID,..."
     wechat_templates: str = ""
@@ -44,8 +51,9 @@ class Settings:
     # Protocol limits
     max_body: int = 64 * 1024
     timestamp_tolerance: int = 300
-    # Chat simulator at / (default: on when no Official Account credentials are set)
-    simulator: str = "auto"
+    # Chat simulator at / and /simulator/*: on only when asked for (`on`, or unset under
+    # `dangjian run --demo`); it can speak for any member, so never on by default.
+    simulator: str = ""
     # Quiz
     quiz_size: int = 5
     quiz_daily_cap: int = 6
@@ -53,6 +61,9 @@ class Settings:
     customer_manager: str = ""
     # Pushes
     push_rate: float = 20.0
+    # Demo mode (`dangjian run --demo`, never from the environment): the public demo token and
+    # the simulator are allowed.
+    demo: bool = False
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -64,10 +75,93 @@ class Settings:
         return bool(self.wecom_corpid and self.wecom_secret and self.wecom_agentid)
 
     @property
+    def wechat_callback_configured(self) -> bool:
+        """Whether /wechat is mounted: its own token is set (or demo mode's public one)."""
+        return bool(self.wechat_token)
+
+    @property
+    def wecom_callback_configured(self) -> bool:
+        """Whether /wecom is mounted: the app's own token, AES key and corp id are set."""
+        return bool(self.wecom_token and self.wecom_aes_key and self.wecom_corpid)
+
+    @property
+    def channels(self) -> list[str]:
+        """The callback URLs this configuration mounts."""
+        return [
+            name
+            for name, on in (
+                ("wechat", self.wechat_callback_configured),
+                ("wecom", self.wecom_callback_configured),
+            )
+            if on
+        ]
+
+    @property
+    def wechat_security(self) -> str:
+        """plain, compat or safe (see DANGJIAN_WECHAT_MODE)."""
+        mode = self.wechat_mode.strip().lower()
+        if mode:
+            return mode
+        return "safe" if self.wechat_aes_key else "plain"
+
+    @property
     def simulator_enabled(self) -> bool:
-        if self.simulator == "auto":
-            return not self.wechat_configured
-        return self.simulator.lower() in ("1", "true", "yes", "on")
+        """On only when explicitly asked for; `auto` (the old default) means off outside demo
+        mode. The simulator signs with the /wechat token, so it needs that channel."""
+        value = self.simulator.strip().lower()
+        if value in ("1", "true", "yes", "on"):
+            wanted = True
+        elif value in ("", "auto"):
+            wanted = self.demo
+        else:
+            wanted = False
+        return wanted and self.wechat_callback_configured
+
+    @property
+    def real_credentials(self) -> list[str]:
+        """Settings that belong to a real platform account (for the simulator warning)."""
+        found = [
+            name
+            for name in (
+                "wechat_secret",
+                "wechat_aes_key",
+                "wecom_secret",
+                "wecom_token",
+                "wecom_aes_key",
+            )
+            if getattr(self, name)
+        ]
+        if self.wechat_token and self.wechat_token != DEMO_TOKEN:
+            found.insert(0, "wechat_token")
+        return [PREFIX + name.upper() for name in found]
+
+    def problems(self) -> list[str]:
+        """What is wrong with this configuration, in words an operator can act on."""
+        out = []
+        if self.wechat_security not in ("plain", "compat", "safe"):
+            out.append(
+                f"DANGJIAN_WECHAT_MODE={self.wechat_mode!r}：应为 plain、compat 或 safe。"
+                " must be plain, compat or safe."
+            )
+        elif self.wechat_security != "plain" and not self.wechat_aes_key:
+            out.append(
+                f"DANGJIAN_WECHAT_MODE={self.wechat_security} 需要 DANGJIAN_WECHAT_AES_KEY"
+                "（公众号的 EncodingAESKey）。needs DANGJIAN_WECHAT_AES_KEY."
+            )
+        if self.wechat_token == DEMO_TOKEN and not self.demo:
+            out.append(
+                "DANGJIAN_WECHAT_TOKEN 不能用公开的演示 Token，请填公众号后台“服务器配置”里的"
+                " Token。The public demo token is only allowed with `dangjian run --demo`."
+            )
+        if not self.channels:
+            out.append(
+                "没有配置任何回调渠道。请设置 DANGJIAN_WECHAT_TOKEN（公众号服务器配置的 Token），"
+                "或 DANGJIAN_WECOM_CORPID + DANGJIAN_WECOM_TOKEN + DANGJIAN_WECOM_AES_KEY"
+                "（企业微信应用的接收消息设置）；只想试用请运行 `dangjian run --demo`。"
+                " No channel configured: set DANGJIAN_WECHAT_TOKEN, or DANGJIAN_WECOM_CORPID,"
+                " DANGJIAN_WECOM_TOKEN and DANGJIAN_WECOM_AES_KEY; or try `dangjian run --demo`."
+            )
+        return out
 
     def template_for(self, kind: str) -> str | None:
         for part in self.wechat_templates.split(","):
@@ -93,7 +187,7 @@ def load_settings(
             continue
         name = key[len(PREFIX) :].lower()
         f = known.get(name)
-        if f is None or name == "extra":
+        if f is None or name in ("extra", "demo"):  # demo mode only from `run --demo`
             extra[name] = raw
             continue
         default = f.default
@@ -110,4 +204,6 @@ def load_settings(
             raise ValueError(f"{key}={raw!r}: {exc}") from exc
     values.update(overrides)
     values["extra"] = extra
+    if values.get("demo") and not values.get("wechat_token"):
+        values["wechat_token"] = DEMO_TOKEN  # the demo token exists only in demo mode
     return Settings(**values)  # type: ignore[arg-type]

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import base64
 import os
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,6 +97,23 @@ def wechat(
     peer.services = services  # type: ignore[attr-defined]
     yield peer
     services.store.close()
+
+
+@contextmanager
+def live_server(app: Flask) -> Iterator[str]:
+    """The app served over real HTTP by werkzeug on 127.0.0.1 (a free port) in a thread; yields
+    its base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
 @pytest.fixture

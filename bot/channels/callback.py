@@ -8,6 +8,7 @@ checks (attributes and repeated tags turn fields into dicts and lists) and reply
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
 import re
@@ -24,6 +25,7 @@ from bot.dialog.router import Outcome, Router
 from bot.dialog.types import Inbound, Reply
 from bot.services import Services
 from bot.text import strip_control
+from storage import replays
 
 log = logging.getLogger(__name__)
 
@@ -197,6 +199,23 @@ class CallbackEndpoint:
         if abs(now - int(raw)) > self.tolerance:
             raise Refused(403, "stale timestamp")
         return raw
+
+    def check_replay(self, timestamp: str, nonce: str, message: bytes | str) -> None:
+        """Refuse a second use of a (timestamp, nonce) with a different message (403).
+
+        In plain mode the signature covers only token, timestamp and nonce, so a logged callback
+        URL would otherwise carry any body for the whole timestamp window. A byte-identical
+        message (a WeChat retry, if it repeats the query string) passes: the router's inbound
+        log then answers it with the stored reply and runs nothing. `message` is the body in
+        plain mode and the decrypted message in safe mode (a retry is encrypted afresh).
+        """
+        data = message.encode("utf-8") if isinstance(message, str) else message
+        digest = hashlib.sha256(data).hexdigest()
+        ts = int(timestamp)
+        oldest = int(self.services.clock.now().timestamp()) - self.tolerance - 1
+        seen = replays.remember(self.services.store, self.channel, ts, nonce, digest, oldest)
+        if seen == "other":
+            raise Refused(403, "timestamp and nonce already used")
 
     def respond(self, fn: Callable[[], Response]) -> Response:
         try:

@@ -51,12 +51,13 @@ class WeChatPeer:
         self.account = account
         self.path = path
         self.now = now
-        self._msg_id = int(now() * 1000) % 10**12
 
     # -- building messages ------------------------------------------------------------------
-    def next_msg_id(self) -> str:
-        self._msg_id += 1
-        return str(self._msg_id)
+    @staticmethod
+    def next_msg_id() -> str:
+        """A random positive 63-bit MsgId: unique across worker processes (a per-process counter
+        gave two workers the same ids)."""
+        return str(secrets.randbits(63) or 1)
 
     def text_xml(
         self, openid: str, text: str, msg_id: str | None = None, create_time: int | None = None

@@ -67,6 +67,7 @@ class WeComApp(CallbackEndpoint):
             if not encrypt:
                 raise Refused(400, "missing <Encrypt>")
             inner = self.wecom_crypto.decrypt(encrypt, msg_signature, timestamp, nonce)
+            self.check_replay(timestamp, nonce, inner)
             inbound = to_inbound(self.channel, parse_xml(inner))
             return self.deliver(inbound, self.renderer(inbound, self.wecom_crypto, nonce))
 
@@ -76,12 +77,6 @@ class WeComApp(CallbackEndpoint):
 def blueprint(services: Services, router: Router) -> Blueprint:
     settings = services.settings
     bp = Blueprint("wecom", __name__)
-    if not (settings.wecom_token and settings.wecom_aes_key):
-        log.warning(
-            "WeCom is configured for pushes only: set DANGJIAN_WECOM_TOKEN and "
-            "DANGJIAN_WECOM_AES_KEY (the app's 接收消息 Token and EncodingAESKey) to receive messages"
-        )
-        return bp
     impl = WeChatCrypto(settings.wecom_token, settings.wecom_aes_key, settings.wecom_corpid)
     crypto = Crypto(settings.wecom_token, impl, PrpCrypto, settings.wecom_corpid)
     endpoint = WeComApp(services, router, settings.wecom_token, crypto)

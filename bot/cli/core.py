@@ -11,13 +11,23 @@ from pathlib import Path
 import click
 
 from bot.clock import SystemClock, stamp
-from bot.config import load_settings
+from bot.config import DEMO_TOKEN, Settings, load_settings
 
 
-def _services(demo: bool = False):  # type: ignore[no-untyped-def]
+def _checked_settings(demo: bool = False) -> Settings:
+    """Settings for a server; a configuration that would expose something stops here with
+    what to set (see SECURITY.md)."""
+    settings = load_settings(demo=True) if demo else load_settings()
+    problems = settings.problems()
+    if problems:
+        raise click.ClickException("\n".join(problems))
+    return settings
+
+
+def _services(demo: bool = False, settings: Settings | None = None):  # type: ignore[no-untyped-def]
     from bot.services import build_services
 
-    settings = load_settings()
+    settings = settings or load_settings()
     services = build_services(settings)
     if demo:
         from bot.demo import load_demo
@@ -49,14 +59,15 @@ PORT = click.option("--port", default=8000, show_default=True, type=int, help="�
 )
 def serve(host: str, port: int, workers: int | None, access_log: bool) -> None:
     """只启动网页和微信回调（生产环境，gunicorn）。定时任务请另开 `dangjian scheduler`。
+    没有配置任何回调渠道（DANGJIAN_WECHAT_TOKEN 或企业微信的 Token）时拒绝启动。
 
     Web only (callbacks and pages) under gunicorn sync workers, for production. Run the jobs in
-    one separate `dangjian scheduler` process.
+    one separate `dangjian scheduler` process. Refuses to start when no channel is configured.
     """
     from bot.app import create_app
     from bot.server import serve_gunicorn
 
-    services = _services()
+    services = _services(settings=_checked_settings())
     app = create_app(services.settings, services)
     serve_gunicorn(app, services, host, port, workers, access_log)
 
@@ -90,19 +101,21 @@ def scheduler() -> None:
 @click.option(
     "--demo/--no-demo",
     default=False,
-    help="数据库为空时载入演示组织。Load the demo organization into an empty database.",
+    help="演示模式：打开聊天模拟器，允许公开的演示 Token，数据库为空时载入演示组织。只用于本机试用。"
+    " Demo mode: chat simulator on, the public demo token allowed, the demo organization loaded"
+    " into an empty database. For trying it out on your own machine only.",
 )
 def run(host: str, port: int, demo: bool) -> None:
-    """在一个进程里同时运行网页和定时任务（`make run` 用的就是它）。
+    """在一个进程里同时运行网页和定时任务（`make run` 用的就是它，带 --demo）。
 
-    Web and jobs in one process: what `make run` starts. Fine for a small organization; use
-    `serve` + `scheduler` for production.
+    Web and jobs in one process: what `make run` starts (with --demo). Fine for a small
+    organization; use `serve` + `scheduler` for production.
     """
     from bot.app import create_app
     from bot.jobs.runner import JobRunner
     from bot.server import serve_threaded
 
-    services = _services(demo=demo)
+    services = _services(demo=demo, settings=_checked_settings(demo))
     app = create_app(services.settings, services)
     runner = JobRunner(services)
     runner.start()
@@ -223,7 +236,7 @@ def chat(url: str, openid: str | None) -> None:
     settings = load_settings()
     peer = WeChatPeer(
         http_transport(url),
-        settings.wechat_token,
+        settings.wechat_token or DEMO_TOKEN,  # `make run` (demo mode) uses the demo token
         settings.wechat_appid or "wx-demo",
         settings.wechat_aes_key,
     )

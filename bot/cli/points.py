@@ -10,6 +10,7 @@ import click
 from bot.clock import SystemClock
 from bot.config import load_settings
 from bot.periods import periods
+from bot.spreadsheet import append_row, tsv_line
 
 LEVELS = {"党员": "member", "党小组": "group", "支部": "branch"}
 PERIODS = {"月": "本月", "季": "本季", "年": "本年"}
@@ -78,19 +79,19 @@ def points(level: str, period: str, day: str | None, branch: str | None, xlsx: P
             line += [r["members"], round(int(r["points"]) / max(int(r["members"]), 1), 1)]
         table.append(line)
     click.echo(f"{start} 至 {end} 积分（{level}）")
-    click.echo("\t".join(header))
+    click.echo(tsv_line(header))
     for line in table:
-        click.echo("\t".join(str(v) for v in line))
+        click.echo(tsv_line(line))
     if xlsx is not None:
         from openpyxl import Workbook
 
         wb = Workbook()
         ws = wb.active
         ws.title = f"{level}积分"
-        ws.append([f"{start} 至 {end}"])
-        ws.append(header)
+        append_row(ws, [f"{start} 至 {end}"])
+        append_row(ws, header)
         for line in table:
-            ws.append(line)
+            append_row(ws, line)
         wb.save(xlsx)
         click.echo(f"已保存 saved: {xlsx}")
 

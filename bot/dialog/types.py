@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -29,10 +30,13 @@ class Inbound:
 
     @property
     def dedupe_key(self) -> str:
-        """MsgId for messages; sender + CreateTime + event + key for events."""
+        """Sender + MsgId for messages (MsgIds of different senders can collide); sender +
+        CreateTime + event + key for events. JSON keeps the parts apart whatever they contain."""
         if self.msg_id:
-            return f"{self.channel}:msg:{self.msg_id}"
-        return f"{self.channel}:evt:{self.user_id}:{self.create_time}:{self.event}:{self.event_key}"
+            parts: list[object] = [self.user_id, self.msg_id]
+            return f"{self.channel}:msg:" + json.dumps(parts, ensure_ascii=False)
+        parts = [self.user_id, self.create_time, self.event, self.event_key]
+        return f"{self.channel}:evt:" + json.dumps(parts, ensure_ascii=False)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from typing import Any
 from bot.content import ContentError
 from bot.quiz import answers
 from bot.quiz.bank import LETTERS, Question, dump_questions, quiz_files, validate_texts
+from bot.spreadsheet import append_row
 
 OPTION_COLUMNS = tuple(f"选项{letter}" for letter in LETTERS)
 COLUMNS = ("编号", "题型", "题干", *OPTION_COLUMNS, "答案", "解析", "出处", "标签")
@@ -299,10 +300,10 @@ def export_xlsx(questions: list[Question] | None, path: str | Path) -> int:
     ws = wb.active
     assert ws is not None
     ws.title = "题库"
-    ws.append(list(COLUMNS))
+    append_row(ws, COLUMNS)
     rows = [_row_of(q) for q in questions] if questions is not None else list(TEMPLATE_ROWS)
     for row in rows:
-        ws.append([row.get(c, "") for c in COLUMNS])
+        append_row(ws, [row.get(c, "") for c in COLUMNS])
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="FCE4D6")
     for cell in ws[1]:
@@ -322,7 +323,7 @@ def export_xlsx(questions: list[Question] | None, path: str | Path) -> int:
     if questions is None:
         notes = wb.create_sheet("说明")
         for line in INSTRUCTIONS:
-            notes.append([line])
+            append_row(notes, [line])
         notes.column_dimensions["A"].width = 110
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)

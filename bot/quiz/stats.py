@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.quiz.bank import QuizBank
+from bot.spreadsheet import tsv_line
 from bot.text import shorten
 from storage import quiz as store_quiz
 from storage.db import Store
@@ -52,20 +53,18 @@ def _pct(right: int, answered: int) -> str:
 
 def render(stats: QuizStats) -> str:
     lines = [f"每日答题统计 {stats.start} 至 {stats.end}", "", "【参与情况】支部 / 党小组"]
-    lines.append("支部\t党小组\t党员\t参与人数\t完成组数\t正确率")
+    lines.append(tsv_line(("支部", "党小组", "党员", "参与人数", "完成组数", "正确率")))
     for g in stats.groups:
-        lines.append(
-            f"{g['branch']}\t{g['grp']}\t{g['members']}\t{g['takers']}\t{g['sets']}\t"
-            f"{_pct(int(g['right']), int(g['answered']))}"
-        )
-    lines += ["", "【薄弱知识点】按正确率从低到高", "标签\t作答次数\t正确率"]
+        pct = _pct(int(g["right"]), int(g["answered"]))
+        lines.append(tsv_line((g["branch"], g["grp"], g["members"], g["takers"], g["sets"], pct)))
+    lines += ["", "【薄弱知识点】按正确率从低到高", tsv_line(("标签", "作答次数", "正确率"))]
     if not stats.tags:
         lines.append("（这段时间还没有人答题）")
     for tag, answered, right in stats.tags:
-        lines.append(f"{tag}\t{answered}\t{_pct(right, answered)}")
-    lines += ["", "【错得最多的10道题】", "编号\t答错次数/作答次数\t题干"]
+        lines.append(tsv_line((tag, answered, _pct(right, answered))))
+    lines += ["", "【错得最多的10道题】", tsv_line(("编号", "答错次数/作答次数", "题干"))]
     if not stats.missed:
         lines.append("（没有答错的题）")
     for qid, stem, answered, wrong in stats.missed:
-        lines.append(f"{qid}\t{wrong}/{answered}\t{shorten(stem, 40)}")
+        lines.append(tsv_line((qid, f"{wrong}/{answered}", shorten(stem, 40))))
     return "\n".join(lines)

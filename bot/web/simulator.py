@@ -2,8 +2,8 @@
 through the same signed (and, in safe mode, encrypted) /wechat callback as WeChat's; pushes sent
 by the console channel show up in the same window.
 
-Only enabled when DANGJIAN_SIMULATOR allows it (by default: when no Official Account
-credentials are configured), because it can speak for any account.
+Mounted only when explicitly asked for (`dangjian run --demo` or DANGJIAN_SIMULATOR=on), never
+by default: it lists every member with phone numbers and can speak for any account.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@ retries, events, and every kind of bad input (4xx, never 500)."""
 
 from __future__ import annotations
 
+import secrets
 from urllib.parse import urlencode
 
 import pytest
@@ -17,8 +18,11 @@ from tests.conftest import TOKEN, Member, bound
 
 
 def signed_query(
-    clock: FixedClock, ts: int | None = None, nonce: str = "n0nce", token: str = TOKEN, **extra: str
+    clock: FixedClock, ts: int | None = None, nonce: str = "", token: str = TOKEN, **extra: str
 ) -> str:
+    """A signed query string; a fresh nonce each time unless one is given (a second use of a
+    timestamp and nonce with another body is refused as a replay)."""
+    nonce = nonce or secrets.token_hex(5)
     t = str(ts if ts is not None else int(clock.now().timestamp()))
     params = {"timestamp": t, "nonce": nonce, "signature": signature(token, t, nonce), **extra}
     return "/wechat?" + urlencode(params)

@@ -6,7 +6,7 @@ import dataclasses
 import re
 
 from bot.channels.peer import WeChatPeer
-from tests.conftest import Member
+from tests.conftest import Member, bound
 
 
 def _services(peer: WeChatPeer):  # type: ignore[no-untyped-def]
@@ -135,8 +135,38 @@ def test_reply_is_for_secretaries_only_else_a_question(zhangwei: Member, secreta
     number = re.search(r"编号 (\d+)", zhangwei.say("转人工")).group(1)  # type: ignore[union-attr]
     not_mine = zhangwei.say(f"回复 {number} 我自己回答")
     assert not not_mine.startswith("已答复")
-    assert secretary.say("回复 999 你好") == "没有编号 999 的转人工问题，请核对编号。"
+    assert secretary.say("回复 999 你好") == "没有编号 999 的本支部转人工问题，请核对编号。"
     assert not secretary.say("回复一下怎么写").startswith("已答复")
+
+
+def test_a_secretary_answers_only_their_own_branchs_handoffs(
+    zhangwei: Member, secretary: Member
+) -> None:
+    peer = zhangwei.peer
+    xuhai = bound(peer, "o-xuhai", "徐海", "13800000011")  # 支部书记 of 营销党支部
+    hubin = bound(peer, "o-hubin", "胡斌", "13800000015")  # 党员 of 营销党支部
+    wufang = bound(peer, "o-wufang", "吴芳", "13800000010")  # 管理员 (of 机关党支部)
+    zhangwei.say("支部书记的电话是多少能告诉我吗")
+    office = re.search(r"编号 (\d+)", zhangwei.say("转人工")).group(1)  # type: ignore[union-attr]
+    hubin.say("党费按什么比例交")
+    market = re.search(r"编号 (\d+)", hubin.say("转人工")).group(1)  # type: ignore[union-attr]
+
+    # Another branch's secretary is told nothing, not even whether the number exists.
+    refused = xuhai.say(f"回复 {office} 我来回答")
+    assert refused == f"没有编号 {office} 的本支部转人工问题，请核对编号。"
+    assert secretary.say(f"回复 {market} 我来回答") == (
+        f"没有编号 {market} 的本支部转人工问题，请核对编号。"
+    )
+    store = _services(peer).store
+    assert store.scalar("SELECT COUNT(*) FROM handoffs WHERE status = 'open'") == 2
+    assert not any(p["job"].endswith(":reply") for p in _outbox(peer))
+
+    # The branch's own secretary answers theirs; a 管理员 answers any branch's.
+    assert secretary.say(f"回复 {office} 工作日都在。") == (
+        f"已答复编号 {office}，答复已推送给张伟。"
+    )
+    assert wufang.say(f"回复 {market} 按工资比例。") == f"已答复编号 {market}，答复已推送给胡斌。"
+    assert store.scalar("SELECT COUNT(*) FROM handoffs WHERE status = 'open'") == 0
 
 
 def test_greetings_are_not_counted_as_gaps(zhangwei: Member) -> None:

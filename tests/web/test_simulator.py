@@ -69,16 +69,3 @@ def test_inbox_shows_console_pushes(app: Flask, services: Services) -> None:
         app.test_client().get(f"/simulator/inbox?openid=sim-member-3&after={first}").get_json()
         == []
     )
-
-
-def test_simulator_is_off_when_official_account_is_configured(tmp_path, clock) -> None:  # type: ignore[no-untyped-def]
-    from bot.app import create_app
-    from bot.config import load_settings
-    from bot.services import build_services
-
-    s = load_settings(
-        env={}, dotenv=None, wechat_appid="wx1", wechat_secret="secret", db=str(tmp_path / "x.db")
-    )
-    app = create_app(s, build_services(s, clock=clock))
-    assert app.test_client().get("/simulator/members").status_code == 404
-    assert app.test_client().get("/healthz").get_json() == {"status": "ok"}

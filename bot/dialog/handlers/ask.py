@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.clock import stamp
 from bot.dialog.types import Context, Reply
@@ -271,6 +272,18 @@ def _recipient(ctx: Context) -> Member | None:
 # -- 回复 编号 内容 (secretary / customer manager) ---------------------------------------------
 
 
+def _may_answer(ctx: Context, me: Member, row: dict[str, Any]) -> bool:
+    """A 管理员 answers any hand-off; a 支部书记 those of their own 支部 (the asker's, or for an
+    unbound follower the assignee's); anyone the hand-off was assigned to (客户经理) theirs."""
+    if me.role == "管理员" or row["assignee_id"] == me.id:
+        return True
+    if me.role != "支部书记":
+        return False
+    owner = row["member_id"] if row["member_id"] is not None else row["assignee_id"]
+    person = members.get(ctx.store, int(owner)) if owner is not None else None
+    return person is not None and person.branch_id == me.branch_id
+
+
 def answer_handoff(ctx: Context, args: str) -> Reply | str | None:
     me = ctx.member
     if me is None:
@@ -283,10 +296,9 @@ def answer_handoff(ctx: Context, args: str) -> Reply | str | None:
     number = int(normalize(match.group(1)))
     answer = match.group(2).strip()
     row = kb.handoff(ctx.store, number)
-    allowed = me.is_secretary or (row is not None and row["assignee_id"] == me.id)
-    if row is None:
-        return f"没有编号 {number} 的转人工问题，请核对编号。" if allowed else None
-    if not allowed:
+    if row is None or not _may_answer(ctx, me, row):
+        if me.is_secretary:  # the same words whether it does not exist or is another branch's
+            return f"没有编号 {number} 的本支部转人工问题，请核对编号。"
         return None
     if row["status"] != "open":
         return f"编号 {number} 已经答复过了。"

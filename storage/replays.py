@@ -1,0 +1,31 @@
+"""Callback (timestamp, nonce) pairs seen inside the timestamp window, so a captured callback
+URL cannot be used again with another body (see SECURITY.md)."""
+
+from __future__ import annotations
+
+from storage.db import Store
+
+
+def remember(store: Store, channel: str, ts: int, nonce: str, digest: str, oldest: int) -> str:
+    """Record a callback's (timestamp, nonce). Returns 'new', 'same' (seen before with the same
+    message digest: a retry) or 'other' (seen before with a different message). Pairs with a
+    timestamp before `oldest` can no longer pass the timestamp check and are pruned."""
+    with store.tx(durable=False):
+        store.execute("DELETE FROM callback_nonces WHERE ts < :oldest", {"oldest": oldest})
+        seen = store.scalar(
+            "SELECT digest FROM callback_nonces WHERE ts = :ts AND nonce = :nonce"
+            " AND channel = :channel",
+            {"ts": ts, "nonce": nonce, "channel": channel},
+        )
+        if seen is None:
+            store.execute(
+                "INSERT INTO callback_nonces (ts, nonce, channel, digest)"
+                " VALUES (:ts, :nonce, :channel, :digest)",
+                {"ts": ts, "nonce": nonce, "channel": channel, "digest": digest},
+            )
+            return "new"
+    return "same" if seen == digest else "other"
+
+
+def count(store: Store) -> int:
+    return int(store.scalar("SELECT COUNT(*) FROM callback_nonces"))
