@@ -30,6 +30,7 @@ from bot.clock import stamp  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.jobs.dispatch import Dispatcher  # noqa: E402
 from bot.services import build_services  # noqa: E402
+from bot.text import name_key  # noqa: E402
 from storage import outbox  # noqa: E402
 from storage.members import RosterRow, upsert_roster  # noqa: E402
 from tests.fakes.wechat_api import APPID, SECRET  # noqa: E402
@@ -114,7 +115,7 @@ def main() -> None:
                 )
                 for i in range(args.members)
             ]
-            upsert_roster(store, roster, now)
+            upsert_roster(store, roster, now, name_key=name_key)
             ids = [int(r["id"]) for r in store.query("SELECT id FROM members ORDER BY id")]
             with store.tx():
                 store.executemany(

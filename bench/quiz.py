@@ -28,6 +28,7 @@ from bot.dialog.types import Inbound  # noqa: E402
 from bot.quiz import play  # noqa: E402
 from bot.quiz.bank import QuizBank  # noqa: E402
 from bot.services import build_services  # noqa: E402
+from bot.text import name_key  # noqa: E402
 from storage import members as members_store  # noqa: E402
 from storage import quiz as store_quiz  # noqa: E402
 from storage.members import RosterRow, upsert_roster  # noqa: E402
@@ -83,7 +84,7 @@ def main() -> None:
         RosterRow(f"党员{i}", f"139{i:08d}", "机关党支部", f"第{i % 4}党小组", "党员", "员工")
         for i in range(args.members)
     ]
-    upsert_roster(services.store, rows, stamp(clock.now()))
+    upsert_roster(services.store, rows, stamp(clock.now()), name_key=name_key)
     ids = [m.id for m in members_store.all_active(services.store)]
     for who in ids:
         members_store.bind(services.store, "wechat", f"o-{who}", who, stamp(clock.now()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.text import name_key
 from storage import Store
 from storage.members import RosterRow, upsert_roster
 
@@ -38,4 +39,4 @@ DEMO_ROSTER: tuple[RosterRow, ...] = (
 
 def load_demo(store: Store, now: str) -> dict[str, int]:
     """Load the demo roster (idempotent: re-running updates the same people)."""
-    return upsert_roster(store, DEMO_ROSTER, now)
+    return upsert_roster(store, DEMO_ROSTER, now, name_key=name_key)

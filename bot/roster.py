@@ -74,6 +74,12 @@ def _cell(value: object) -> str:
 
 
 def parse_rows(path: Path) -> tuple[list[RosterRow], list[RowError]]:
+    numbered, errors = parse_numbered(path)
+    return [row for _, row in numbered], errors
+
+
+def parse_numbered(path: Path) -> tuple[list[tuple[int, RosterRow]], list[RowError]]:
+    """Valid rows with their row numbers in the file, and the errors of the others."""
     header, body = read_table(path)
     missing = [c for c in REQUIRED if c not in header]
     if missing:
@@ -81,7 +87,7 @@ def parse_rows(path: Path) -> tuple[list[RosterRow], list[RowError]]:
             "缺少列：" + "、".join(missing) + "（表头应为：" + "、".join(COLUMNS) + "）"
         )
     index = {name: header.index(name) for name in COLUMNS if name in header}
-    rows: list[RosterRow] = []
+    rows: list[tuple[int, RosterRow]] = []
     errors: list[RowError] = []
     phones: dict[str, int] = {}
     wecom_ids: dict[str, int] = {}
@@ -121,5 +127,6 @@ def parse_rows(path: Path) -> tuple[list[RosterRow], list[RowError]]:
         phones[phone] = number
         if wecom:
             wecom_ids[wecom] = number
-        rows.append(RosterRow(name, phone, branch, get("党小组") or None, role, category, wecom))
+        row = RosterRow(name, phone, branch, get("党小组") or None, role, category, wecom)
+        rows.append((number, row))
     return rows, errors

@@ -12,7 +12,8 @@ from bot.config import Settings
 from bot.knowledge import Library
 from bot.quiz.bank import QuizBank
 from bot.study import StudyLibrary
-from storage import Store, open_store
+from bot.text import name_key
+from storage import Store, members, open_store
 from storage import outbox as outbox_store
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ def build_services(
 ) -> Services:
     clock = clock or SystemClock(settings.timezone)
     store = store or open_store(settings.db)
+    members.fill_name_keys(store, name_key)  # rows from before migration 0011
     content = Path(settings.content_dir)
     study = StudyLibrary.load(content / "study")
     services = Services(settings=settings, clock=clock, store=store, study=study)

@@ -27,6 +27,23 @@ def normalize(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+# Characters a roster cell or a typed name can carry that do not make it another name.
+_INVISIBLE = re.compile(r"[\s\u200b-\u200f\u2060\ufeff\u00ad]+")
+_DOTS = re.compile(r"[\u00b7\u2022\u2027\u2219\u22c5\u30fb\uff65\ufe52\u0387\u16eb.．]")
+
+
+def name_key(name: str) -> str:
+    """The form two spellings of one person's name share: NFKC (full width, compatibility
+    ideographs), traditional to simplified, no spaces (ASCII or ideographic) or invisible
+    characters, one kind of middle dot (阿依·买买提), case folded. Rare characters such as 㛃
+    (CJK extension A) are kept as they are."""
+    text = unicodedata.normalize("NFKC", name)
+    text = to_simplified(text)
+    text = _INVISIBLE.sub("", text)
+    text = _DOTS.sub("·", text)
+    return text.casefold()
+
+
 def command_form(text: str) -> str:
     """The form used to match commands: normalized, lower case, trailing punctuation removed."""
     return normalize(text).lower().rstrip(TRAILING).strip()

@@ -156,3 +156,22 @@ def cancel(store: Store, meeting_id: int) -> bool:
             ).rowcount
             == 1
         )
+
+
+def open_invitations(store: Store, member_id: int) -> list[dict[str, Any]]:
+    """The member's invitations still at 'invited', with each meeting's start."""
+    return store.query(
+        "SELECT mm.meeting_id, x.starts_at FROM meeting_members mm"
+        " JOIN meetings x ON x.id = mm.meeting_id"
+        " WHERE mm.member_id = :member_id AND mm.status = 'invited' AND x.cancelled = 0",
+        {"member_id": member_id},
+    )
+
+
+def uninvite(store: Store, meeting_id: int, member_id: int) -> None:
+    """Take a member off a meeting's 应到 (someone who left before it took place)."""
+    store.execute(
+        "DELETE FROM meeting_members WHERE meeting_id = :meeting_id AND member_id = :member_id"
+        " AND status = 'invited'",
+        {"meeting_id": meeting_id, "member_id": member_id},
+    )

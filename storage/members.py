@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,7 @@ class Member:
     role: str
     category: str
     wecom_userid: str | None
+    active: bool = True
 
     @property
     def is_secretary(self) -> bool:
@@ -44,28 +45,37 @@ class RosterRow:
 
 _MEMBER_SQL = """
 SELECT m.id, m.name, m.phone, m.branch_id, b.name AS branch, m.group_id, g.name AS "group",
-       m.role, m.category, m.wecom_userid
+       m.role, m.category, m.wecom_userid, m.active
 FROM members m JOIN branches b ON b.id = m.branch_id
 LEFT JOIN party_groups g ON g.id = m.group_id
 """
 
 
 def _member(row: dict[str, Any] | None) -> Member | None:
-    return Member(**row) if row else None
+    return Member(**{**row, "active": bool(row["active"])}) if row else None
+
+
+def _members(rows: list[dict[str, Any]]) -> list[Member]:
+    return [Member(**{**r, "active": bool(r["active"])}) for r in rows]
 
 
 def get(store: Store, member_id: int) -> Member | None:
     return _member(store.one(_MEMBER_SQL + " WHERE m.id = ?", (member_id,)))
 
 
-def by_name_phone(store: Store, name: str, phone: str) -> Member | None:
+def by_name_phone(store: Store, key: str, phone: str) -> Member | None:
+    """The active member with this phone whose name has this key (bot.text.name_key)."""
     return _member(
-        store.one(_MEMBER_SQL + " WHERE m.name = ? AND m.phone = ? AND m.active = 1", (name, phone))
+        store.one(
+            _MEMBER_SQL + " WHERE m.name_key = :key AND m.phone = :phone AND m.active = 1",
+            {"key": key, "phone": phone},
+        )
     )
 
 
 def by_wecom_userid(store: Store, userid: str) -> Member | None:
-    return _member(store.one(_MEMBER_SQL + " WHERE m.wecom_userid = ? AND m.active = 1", (userid,)))
+    """The member with this WeCom userid, active or not (check `active`)."""
+    return _member(store.one(_MEMBER_SQL + " WHERE m.wecom_userid = ?", (userid,)))
 
 
 def by_phone(store: Store, phone: str) -> Member | None:
@@ -83,7 +93,40 @@ def all_active(
     if group_id is not None:
         sql += " AND m.group_id = ?"
         params.append(group_id)
-    return [Member(**r) for r in store.query(sql + " ORDER BY m.id", params)]
+    return _members(store.query(sql + " ORDER BY m.id", params))
+
+
+def everyone(store: Store, branch_id: int | None = None) -> list[Member]:
+    """All members, deactivated ones too (for `dangjian members list`)."""
+    sql = _MEMBER_SQL
+    params: dict[str, Any] = {}
+    if branch_id is not None:
+        sql += " WHERE m.branch_id = :branch_id"
+        params["branch_id"] = branch_id
+    return _members(store.query(sql + " ORDER BY m.branch_id, m.id", params))
+
+
+def set_active(store: Store, member_id: int, active: bool, now: str) -> bool:
+    """Activate or deactivate a member (history stays); False when nothing changed."""
+    cur = store.execute(
+        "UPDATE members SET active = :active, updated_at = :now"
+        " WHERE id = :id AND active != :active",
+        {"active": 1 if active else 0, "now": now, "id": member_id},
+    )
+    return cur.rowcount == 1
+
+
+def fill_name_keys(store: Store, name_key: Callable[[str], str]) -> int:
+    """Compute the missing name keys (rows from before the name_key column)."""
+    rows = store.query("SELECT id, name FROM members WHERE name_key IS NULL")
+    if rows:
+        with store.tx():
+            for r in rows:
+                store.execute(
+                    "UPDATE members SET name_key = :key WHERE id = :id",
+                    {"key": name_key(r["name"]), "id": r["id"]},
+                )
+    return len(rows)
 
 
 def branches(store: Store) -> list[dict[str, Any]]:
@@ -116,11 +159,14 @@ def secretaries(store: Store, branch_id: int) -> list[Member]:
         + " ORDER BY CASE m.role WHEN '支部书记' THEN 0 ELSE 1 END, m.id",
         (branch_id,),
     )
-    return [Member(**r) for r in rows]
+    return _members(rows)
 
 
-def upsert_roster(store: Store, rows: Iterable[RosterRow], now: str) -> dict[str, int]:
-    """Insert or update members keyed by phone, in one transaction. Returns counts."""
+def upsert_roster(
+    store: Store, rows: Iterable[RosterRow], now: str, *, name_key: Callable[[str], str]
+) -> dict[str, int]:
+    """Insert or update members keyed by phone, in one transaction. Returns counts.
+    `name_key` (bot.text.name_key) gives the normalized name stored beside the spelling."""
     counts = {"added": 0, "updated": 0}
     with store.tx():
         for r in rows:
@@ -139,36 +185,39 @@ def upsert_roster(store: Store, rows: Iterable[RosterRow], now: str) -> dict[str
             existing = store.scalar("SELECT id FROM members WHERE phone = ?", (r.phone,))
             if existing is None:
                 store.execute(
-                    "INSERT INTO members (name, phone, branch_id, group_id, role, category,"
-                    " wecom_userid, active, created_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
-                    (
-                        r.name,
-                        r.phone,
-                        branch_id,
-                        group_id,
-                        r.role,
-                        r.category,
-                        r.wecom_userid,
-                        now,
-                        now,
-                    ),
+                    "INSERT INTO members (name, name_key, phone, branch_id, group_id, role,"
+                    " category, wecom_userid, active, created_at, updated_at)"
+                    " VALUES (:name, :key, :phone, :branch_id, :group_id, :role, :category,"
+                    " :wecom, 1, :now, :now)",
+                    {
+                        "name": r.name,
+                        "key": name_key(r.name),
+                        "phone": r.phone,
+                        "branch_id": branch_id,
+                        "group_id": group_id,
+                        "role": r.role,
+                        "category": r.category,
+                        "wecom": r.wecom_userid,
+                        "now": now,
+                    },
                 )
                 counts["added"] += 1
             else:
                 store.execute(
-                    "UPDATE members SET name = ?, branch_id = ?, group_id = ?, role = ?, category = ?,"
-                    " wecom_userid = ?, active = 1, updated_at = ? WHERE id = ?",
-                    (
-                        r.name,
-                        branch_id,
-                        group_id,
-                        r.role,
-                        r.category,
-                        r.wecom_userid,
-                        now,
-                        existing,
-                    ),
+                    "UPDATE members SET name = :name, name_key = :key, branch_id = :branch_id,"
+                    " group_id = :group_id, role = :role, category = :category,"
+                    " wecom_userid = :wecom, active = 1, updated_at = :now WHERE id = :id",
+                    {
+                        "name": r.name,
+                        "key": name_key(r.name),
+                        "branch_id": branch_id,
+                        "group_id": group_id,
+                        "role": r.role,
+                        "category": r.category,
+                        "wecom": r.wecom_userid,
+                        "now": now,
+                        "id": existing,
+                    },
                 )
                 counts["updated"] += 1
     return counts

@@ -1,4 +1,4 @@
-"""Core commands: serve, scheduler, run, migrate, demo, import-members, unbind, chat."""
+"""Core commands: serve, scheduler, run, migrate, demo, chat, check-content."""
 
 from __future__ import annotations
 
@@ -163,60 +163,6 @@ def demo() -> None:
     click.echo(f"added {counts['added']}, updated {counts['updated']}")
 
 
-@click.command("import-members")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_members(file: Path) -> None:
-    """导入花名册（CSV 或 Excel），列：姓名、手机号、支部、党小组、角色、类别、企业微信账号。
-
-    Import a roster (.csv or .xlsx) with columns 姓名, 手机号, 支部, 党小组, 角色 (党员 / 党小组长 /
-    支部书记 / 管理员), 类别 (员工 / 零售户), 企业微信账号 (optional). Members are matched by phone:
-    re-importing updates them. Any bad row aborts the import and nothing is written.
-    """
-    from bot.roster import RosterError, parse_rows
-    from storage import open_store
-    from storage.members import upsert_roster
-
-    settings = load_settings()
-    try:
-        rows, errors = parse_rows(file)
-    except RosterError as exc:
-        raise click.ClickException(str(exc)) from exc
-    if errors:
-        for e in errors:
-            click.echo(str(e), err=True)
-        raise click.ClickException(
-            f"{len(errors)} 行有错误，未导入任何数据。{len(errors)} bad rows; nothing imported."
-        )
-    store = open_store(settings.db)
-    now = stamp(SystemClock(settings.timezone).now())
-    with click.progressbar(length=len(rows), label="导入 importing") as bar:
-        counts = upsert_roster(store, _tick(rows, bar), now)
-    click.echo(f"新增 added {counts['added']}，更新 updated {counts['updated']}")
-
-
-def _tick(rows, bar):  # type: ignore[no-untyped-def]
-    for row in rows:
-        bar.update(1)
-        yield row
-
-
-@click.command()
-@click.argument("phone")
-def unbind(phone: str) -> None:
-    """解除某位党员的微信绑定（按手机号）。
-
-    Remove a member's WeChat binding (by phone number) so they can bind another account.
-    """
-    from storage import members, open_store
-
-    store = open_store(load_settings().db)
-    member = members.by_phone(store, phone.strip())
-    if member is None:
-        raise click.ClickException(f"没有手机号为 {phone} 的党员。No member with that phone.")
-    n = members.unbind(store, member.id)
-    click.echo(f"{member.name}: 已解绑 {n} 个账号。removed {n} binding(s).")
-
-
 @click.command()
 @click.option(
     "--url", default="http://127.0.0.1:8000", show_default=True, help="服务地址。Server URL."
@@ -305,4 +251,4 @@ def check_content(content_dir: Path | None, quiz_dir: Path | None) -> None:
     )
 
 
-COMMANDS = [serve, scheduler, run, migrate, demo, import_members, unbind, chat, check_content]
+COMMANDS = [serve, scheduler, run, migrate, demo, chat, check_content]

@@ -53,9 +53,12 @@ class Router:
                     return self.replay(seen, render)
                 members.touch_follower(store, inbound.channel, inbound.user_id, _stamp(now))
                 member = self.identify(inbound)
+                former = member if member is not None and not member.active else None
+                if former is not None:
+                    member = None
                 state = sessions.load(store, inbound.channel, inbound.user_id)
                 before = copy.deepcopy(state)
-                ctx = Context(self.services, inbound, member, now, state)
+                ctx = Context(self.services, inbound, member, now, state, former)
                 intent, reply = self.dispatch(ctx)
                 if ctx.state != before:
                     sessions.save(store, inbound.channel, inbound.user_id, ctx.state, _stamp(now))
@@ -114,6 +117,7 @@ class Router:
         return not sessions.load(self.services.store, inbound.channel, inbound.user_id)
 
     def identify(self, inbound: Inbound) -> members.Member | None:
+        """The member behind this account, active or not (the caller checks `active`)."""
         store = self.services.store
         if inbound.channel == "wecom":
             return members.by_wecom_userid(store, inbound.user_id)
@@ -181,10 +185,10 @@ class Router:
             if not _looks_like_command(intent, text):
                 return ""
             if ctx.member is None:
-                return replies.NEED_BIND
+                return replies.DEACTIVATED if ctx.former is not None else replies.NEED_BIND
             return replies.not_allowed(intent.usage.split(" ")[0], intent.roles)
         if intent.member and ctx.member is None:
-            return replies.NEED_BIND
+            return replies.DEACTIVATED if ctx.former is not None else replies.NEED_BIND
         return None
 
     def fallback(self, ctx: Context, raw: str, text: str) -> str:

@@ -57,6 +57,9 @@ class Context:
     member: Member | None
     now: datetime
     state: dict[str, Any] = field(default_factory=dict)
+    # The deactivated member this account belongs to (then `member` is None): they keep their
+    # history but act as no one (see `dangjian members deactivate`).
+    former: Member | None = None
 
     @property
     def store(self) -> Any:

@@ -24,9 +24,9 @@ def write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8-sig") ->
     return path
 
 
-def run(tmp_path: Path, *args: str) -> tuple[int, str]:
+def run(tmp_path: Path, *args: str, answer: str | None = None) -> tuple[int, str]:
     env = {"DANGJIAN_DB": str(tmp_path / "roster.db")}
-    result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False, input=answer)
     return result.exit_code, result.output
 
 
@@ -96,6 +96,67 @@ def test_missing_columns_are_named(tmp_path: Path) -> None:
     path.write_text("姓名,电话\n王一,13900000001\n", encoding="utf-8")
     code, out = run(tmp_path, "import-members", str(path))
     assert code != 0 and "缺少列" in out and "手机号" in out
+
+
+def test_the_first_import_creates_branches_and_says_so(tmp_path: Path) -> None:
+    code, out = run(tmp_path, "import-members", str(write_csv(tmp_path / "r.csv", GOOD)))
+    assert code == 0
+    assert "首次导入（数据库里还没有支部），直接新建以下支部和党小组" in out
+    assert "支部 第一党支部（第2行起，2人）" in out and "支部 第二党支部（第4行起，1人）" in out
+    assert "党小组 第一党支部·第二党小组（第3行起，1人）" in out
+    code, out = run(tmp_path, "import-members", str(write_csv(tmp_path / "r.csv", GOOD)))
+    assert code == 0 and "首次导入" not in out and "还没有的支部" not in out
+
+
+TYPO = ["钱四", "13900000004", "第一党支布", "第一党小组", "党员", "员工", ""]
+
+
+def test_a_misspelt_branch_is_a_probable_typo_and_nothing_is_imported(tmp_path: Path) -> None:
+    run(tmp_path, "import-members", str(write_csv(tmp_path / "r.csv", GOOD)))
+    path = str(write_csv(tmp_path / "typo.csv", [*GOOD, TYPO]))
+    code, out = run(tmp_path, "import-members", path)  # no terminal to answer: no
+    assert code == 1
+    assert "第5行：支部“第一党支布”还没有，是不是“第一党支部”？" in out
+    assert "支部 第一党支布（第5行起，1人）" in out
+    assert "确认无误请加 --new-branches" in out and "未导入任何数据" in out
+    assert count(tmp_path, "SELECT COUNT(*) FROM branches") == 2
+    assert count(tmp_path, "SELECT COUNT(*) FROM members") == 3
+    code, out = run(tmp_path, "import-members", path, answer="n\n")
+    assert code == 1 and count(tmp_path, "SELECT COUNT(*) FROM branches") == 2
+
+
+def test_new_branches_after_confirmation_or_with_the_flag(tmp_path: Path) -> None:
+    run(tmp_path, "import-members", str(write_csv(tmp_path / "r.csv", GOOD)))
+    third = ["孙五", "13900000005", "第三党支部", "", "支部书记", "员工", ""]
+    code, out = run(
+        tmp_path, "import-members", str(write_csv(tmp_path / "a.csv", [third])), answer="y\n"
+    )
+    assert code == 0 and "支部 第三党支部（第2行起，1人）" in out
+    assert "第2行：" not in out  # 第三 and 第一 differ by a numeral: a real new branch
+    assert count(tmp_path, "SELECT COUNT(*) FROM branches") == 3
+    code, out = run(
+        tmp_path, "import-members", str(write_csv(tmp_path / "b.csv", [TYPO])), "--new-branches"
+    )
+    assert code == 0 and "是不是“第一党支部”" in out  # still warned, but created
+    assert count(tmp_path, "SELECT COUNT(*) FROM branches") == 4
+
+
+def test_a_misspelt_group_is_a_probable_typo(tmp_path: Path) -> None:
+    run(tmp_path, "import-members", str(write_csv(tmp_path / "r.csv", GOOD)))
+    row = ["钱四", "13900000004", "第一党支部", "第一党小祖", "党员", "员工", ""]
+    code, out = run(tmp_path, "import-members", str(write_csv(tmp_path / "g.csv", [*GOOD, row])))
+    assert code == 1
+    assert "第5行：党小组“第一党小祖”（第一党支部）还没有，是不是“第一党小组”？" in out
+    traditional = ["钱四", "13900000004", "第一黨支部", "", "党员", "员工", ""]
+    code, out = run(tmp_path, "import-members", str(write_csv(tmp_path / "t.csv", [traditional])))
+    assert code == 1 and "第2行：支部“第一黨支部”还没有，是不是“第一党支部”？" in out
+
+
+def test_typos_among_new_names_in_a_first_import_are_reported(tmp_path: Path) -> None:
+    rows = [*GOOD, ["钱四", "13900000004", "第一党支布", "", "党员", "员工", ""]]
+    code, out = run(tmp_path, "import-members", str(write_csv(tmp_path / "r.csv", rows)))
+    assert code == 0 and "首次导入" in out
+    assert "第5行：支部“第一党支布”还没有，是不是“第一党支部”？" in out
 
 
 def test_unbind_by_phone(tmp_path: Path) -> None:

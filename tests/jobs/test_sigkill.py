@@ -15,6 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.clock import stamp
+from bot.text import name_key
 from storage import open_store, outbox
 from storage.members import RosterRow, upsert_roster
 from tests.fakes.wechat_api import FakeWeChatAPI
@@ -45,7 +46,7 @@ def test_sigkill_mid_broadcast_then_restart(tmp_path: Path, fake_api: FakeWeChat
         RosterRow(f"党员{i:04d}", f"139{i:08d}", "测试党支部", None, "党员", "员工")
         for i in range(MEMBERS)
     ]
-    upsert_roster(store, roster, now)
+    upsert_roster(store, roster, now, name_key=name_key)
     ids = [r["id"] for r in store.query("SELECT id FROM members ORDER BY id")]
     with store.tx():
         store.executemany(

@@ -244,7 +244,8 @@ def _handoff(ctx: Context, question: str, question_id: int | None) -> str:
 
 def _customer_manager(ctx: Context) -> Member | None:
     phone = str(ctx.settings.customer_manager or "").strip()
-    return members.by_phone(ctx.store, phone) if phone else None
+    manager = members.by_phone(ctx.store, phone) if phone else None
+    return manager if manager is not None and manager.active else None
 
 
 def _is_customer_manager(ctx: Context, member: Member) -> bool:

@@ -6,19 +6,26 @@ import re
 from datetime import timedelta
 
 from bot.clock import stamp
+from bot.dialog import replies
 from bot.dialog.replies import BIND_HOWTO
 from bot.dialog.types import Context
+from bot.text import name_key
 from storage import members
 
 MAX_FAILURES = 5
 WINDOW = timedelta(hours=1)
 _PHONE = re.compile(r"1\d{10}")
-_NAME = re.compile(r"[\u4e00-\u9fff·]{2,12}")
+# Han characters of every block (rare ones such as 㛃 are in extension A), middle dots of
+# minority names, and letters; the roster decides what is a name, this only separates it.
+_NAME = re.compile(
+    r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134fa-z"
+    r"·\u00b7\u2022\u2027\u30fb.]{1,30}"
+)
 
 
 def parse(args: str) -> tuple[str, str] | None:
     """Name and phone from '张三 13800000000', '张三13800000000', '13800000000 张三', ..."""
-    compact = re.sub(r"[\s,，、;；:：\-]", "", args)
+    compact = re.sub(r"[\s,，、;；:：\-\u200b-\u200f\u2060\ufeff]", "", args)
     phone = _PHONE.search(compact)
     if not phone:
         return None
@@ -36,7 +43,11 @@ def bind(ctx: Context, args: str) -> str:
             return (
                 f"企业微信已自动识别你的身份：{ctx.member.name}（{ctx.member.branch}），无需绑定。"
             )
+        if ctx.former is not None:
+            return replies.DEACTIVATED
         return "没有在花名册里找到你的企业微信账号，请联系支部书记补充。"
+    if ctx.former is not None:
+        return replies.DEACTIVATED
     if ctx.member is not None:
         return (
             f"你已绑定为 {ctx.member.name}（{ctx.member.branch}）。如需更换，请联系支部书记解绑。"
@@ -53,7 +64,7 @@ def bind(ctx: Context, args: str) -> str:
     if parsed is None:
         return "格式不对哦。" + BIND_HOWTO + "。"
     name, phone = parsed
-    member = members.by_name_phone(store, name, phone)
+    member = members.by_name_phone(store, name_key(name), phone)
     if member is None:
         members.record_bind_failure(store, inbound.channel, inbound.user_id, ctx.stamp)
         left = MAX_FAILURES - len(failures) - 1
