@@ -43,6 +43,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Flask:
             "WeCom is configured for pushes only: set DANGJIAN_WECOM_TOKEN and "
             "DANGJIAN_WECOM_AES_KEY (the app's 接收消息 Token and EncodingAESKey) to receive messages"
         )
+    if settings.simulator.strip().lower() == "on" and not settings.wechat_callback_configured:
+        log.warning("DANGJIAN_SIMULATOR=on is ignored: the simulator needs /wechat (its token)")
     if settings.simulator_enabled:
         from bot.web import simulator
 

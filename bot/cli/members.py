@@ -175,9 +175,9 @@ def _member(store: Any, phone: str) -> Any:
 @members_group.command("deactivate")
 @click.argument("phone")
 def deactivate_member(phone: str) -> None:
-    """停用一名党员（调离、退休、出党等）：不能再绑定、打卡、答题、签到，也不再收到推送，
-    不计入排行和未完成；历史记录保留。
+    """停用一名党员（调离、退休等），历史记录保留。
 
+    停用后不能再绑定、打卡、答题、签到，也不再收到推送，不计入排行、未完成和提醒。
     Deactivate one member (by phone): no binding, check-in, quiz, sign-in or pushes, out of
     rankings and 未完成; their history stays. `members activate` undoes it.
     """
