@@ -249,10 +249,11 @@ def meeting_attendance(meeting_id: int) -> None:
 @click.option("--branch", help="只看这个支部。Only this branch.")
 @click.option("--month", help="哪个月，如 2026-12（默认本月）。Month to check (default: this one).")
 def compliance(branch: str | None, month: str | None) -> None:
-    """检查各支部三会一课：支委会、党小组会每月，支部党员大会、党课每季度。
+    """检查各支部三会一课：支委会、党小组会每月，支部党员大会每季度；党课只计次数。
 
     Check each branch's 三会一课 against the 支部工作条例 cadence (支委会 and 党小组会 monthly,
-    支部党员大会 and 党课 quarterly) and list what is missing this month and this quarter.
+    支部党员大会 quarterly; the 条例 sets no number for 党课, so they are only counted) and list
+    what is missing this month and this quarter.
     """
     from bot import compliance as jc
 

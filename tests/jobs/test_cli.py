@@ -118,7 +118,8 @@ def test_meeting_commands_and_compliance(services: Services) -> None:
     assert "应到 5 人，实到 0 人，请假 0 人，未签到 5 人。" in r.output
     r = _run(services, "compliance", "--branch", "机关党支部", "--month", "2099-03")
     assert "3月还缺：支委会、党小组会（综合党小组）。" in r.output
-    assert "本季度还缺：支部党员大会、党课。" in r.output
+    assert "本季度还缺：支部党员大会。" in r.output
+    assert "党课：本季度还没有（条例要求按期上党课，没有规定次数" in r.output
     assert "1 个支部，1 个有缺项。" in r.output
 
 
