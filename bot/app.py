@@ -60,10 +60,24 @@ def create_app(settings: Settings, services: Services | None = None) -> Flask:
             )
         app.register_blueprint(simulator.blueprint(services, app))
 
+    from bot.web import message
+
+    app.register_blueprint(message.blueprint(services))
+
+    @app.before_request
+    def watch_content() -> None:
+        if services.reloader is not None:
+            services.reloader.maybe_check()  # `dangjian reload`: at most one look a second
+
     @app.get("/healthz")
     def healthz() -> Response:
-        services.store.scalar("SELECT 1")
-        return jsonify({"status": "ok"})
+        from bot import health
+
+        status, body = health.report(services)
+        response = jsonify(body)
+        response.status_code = status
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:

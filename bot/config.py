@@ -1,4 +1,10 @@
-"""Settings from the environment (`DANGJIAN_*`) and an optional `.env` file."""
+"""Settings from the environment (`DANGJIAN_*`) and an optional `.env` file.
+
+Everything a site keeps lives in one data folder, DANGJIAN_HOME (default: the working
+directory): `.env`, `var/dangjian.db`, and optionally `content/` and `quizzes/`, which override
+(same file name, same id) or extend the content shipped inside the package. Relative paths in
+settings resolve against DANGJIAN_HOME, never against the installed package.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +19,12 @@ PREFIX = "DANGJIAN_"
 REAL_WECHAT_API = "https://api.weixin.qq.com"
 REAL_WECOM_API = "https://qyapi.weixin.qq.com"
 DEMO_TOKEN = "dangjian-demo-token"
-ROOT = Path(__file__).resolve().parent.parent
 # What ships inside the package (the wheel carries it as package data).
 SHIPPED_CONTENT = Path(__file__).resolve().parent / "data" / "content"
 SHIPPED_QUIZZES = Path(__file__).resolve().parent / "data" / "quizzes"
+
+
+_DEFAULT = object()
 
 
 class ConfigError(ValueError):
@@ -25,6 +33,8 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
+    # The data folder (DANGJIAN_HOME); empty = the working directory when settings are made
+    home: str = ""
     # Official Account (公众号). /wechat is mounted only when a token is set (demo mode: the
     # public demo token).
     wechat_token: str = ""
@@ -34,8 +44,15 @@ class Settings:
     # plain | compat | safe; empty: safe when an AES key is set, plain otherwise
     wechat_mode: str = ""
     wechat_api_base: str = REAL_WECHAT_API
-    # Template ids for pushes outside the 48 h window, by kind: "study=ID,notice=ID,..."
+    # Template messages per kind of push, with the field map of each template (see
+    # bot/channels/templates.py): "notice=ID:thing1=title,time2=time;meeting=ID:..."; the old
+    # form "study=ID,notice=ID" means keyword1=title, keyword2=time, keyword3=summary.
     wechat_templates: str = ""
+    # Customer-service messages a member may get after each message of theirs (48 h window)
+    wechat_custom_quota: int = 5
+    # Public https address of this service (the link behind a template message shows the
+    # full text at <public_url>/m/...); empty = template messages carry no link
+    public_url: str = ""
     # WeCom (企业微信) self-built app
     wecom_corpid: str = ""
     wecom_agentid: str = ""
@@ -43,10 +60,12 @@ class Settings:
     wecom_token: str = ""
     wecom_aes_key: str = ""
     wecom_api_base: str = REAL_WECOM_API
-    # Storage and content
-    db: str = str(ROOT / "var" / "dangjian.db")
-    content_dir: str = str(SHIPPED_CONTENT)
-    quiz_dir: str = str(SHIPPED_QUIZZES)
+    # Storage and content (relative paths are inside `home`)
+    db: str = "var/dangjian.db"
+    content_dir: str = "content"  # the site's content: overrides or extends the shipped one
+    quiz_dir: str = "quizzes"  # the site's question banks, likewise
+    shipped_content: bool = True  # load the content shipped in the package under the site's
+    allow_empty: bool = False  # let `serve` start with no policies, study items or questions
     timezone: str = "Asia/Shanghai"
     # Protocol limits
     max_body: int = 64 * 1024
@@ -65,6 +84,20 @@ class Settings:
     # the simulator are allowed.
     demo: bool = False
     extra: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        home = Path(self.home or os.getcwd()).expanduser().resolve()
+        object.__setattr__(self, "home", str(home))
+        object.__setattr__(self, "db", resolve_db(home, self.db))
+        for name in ("content_dir", "quiz_dir"):
+            object.__setattr__(self, name, str(home / Path(getattr(self, name)).expanduser()))
+
+    def content_layers(self) -> list[Path]:
+        """The content folders, lowest precedence first: the shipped one, then the site's."""
+        return _layers(SHIPPED_CONTENT if self.shipped_content else None, Path(self.content_dir))
+
+    def quiz_layers(self) -> list[Path]:
+        return _layers(SHIPPED_QUIZZES if self.shipped_content else None, Path(self.quiz_dir))
 
     @property
     def wechat_configured(self) -> bool:
@@ -164,21 +197,46 @@ class Settings:
         return out
 
     def template_for(self, kind: str) -> str | None:
-        for part in self.wechat_templates.split(","):
-            name, _, value = part.partition("=")
-            if name.strip() == kind and value.strip():
-                return value.strip()
-        return None
+        """The template id configured for a kind of push (None: no template)."""
+        from bot.channels.templates import parse_templates
+
+        template = parse_templates(self.wechat_templates).get(kind)
+        return template.id if template else None
+
+
+def resolve_db(home: Path, db: str) -> str:
+    """A database file path inside `home` (URLs such as postgresql://… stay as they are)."""
+    if db == ":memory:" or "://" in db:
+        return db
+    return str(home / Path(db).expanduser())
+
+
+def _layers(shipped: Path | None, site: Path) -> list[Path]:
+    layers = [shipped] if shipped is not None else []
+    if site.is_dir() and all(site.resolve() != p.resolve() for p in layers):
+        layers.append(site)
+    return layers
+
+
+def home_from(env: Mapping[str, str]) -> Path:
+    return Path(env.get(PREFIX + "HOME") or os.getcwd()).expanduser().resolve()
 
 
 def load_settings(
-    env: Mapping[str, str] | None = None, dotenv: str | Path | None = ".env", **overrides: object
+    env: Mapping[str, str] | None = None,
+    dotenv: str | Path | None | object = _DEFAULT,
+    **overrides: object,
 ) -> Settings:
-    """Read settings: `.env` first, then the process environment, then explicit overrides."""
+    """Read settings: `.env` first (by default the one in DANGJIAN_HOME), then the process
+    environment, then explicit overrides."""
+    environ = os.environ if env is None else env
+    if dotenv is _DEFAULT:
+        home = Path(str(overrides["home"])) if overrides.get("home") else home_from(environ)
+        dotenv = home / ".env"
     source: dict[str, str] = {}
-    if dotenv and Path(dotenv).is_file():
+    if isinstance(dotenv, str | Path) and Path(dotenv).is_file():
         source.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
-    source.update(os.environ if env is None else env)
+    source.update(environ)
     values: dict[str, object] = {}
     extra: dict[str, str] = {}
     known = {f.name: f for f in fields(Settings)}

@@ -86,15 +86,29 @@ def create(
             f"开始前后30分钟内发送「签到 签到码」签到（签到码现场公布）。"
             f"不能参加请在开始前发送「请假 原因」。"
         )
+        parts = meeting_parts(row, "会议通知")
         outbox.enqueue(
             store,
             [
-                outbox.Push(f"meeting:{mid}:notice", row["starts_at"][:10], m.id, "meeting", text)
+                outbox.Push(
+                    f"meeting:{mid}:notice", row["starts_at"][:10], m.id, "meeting", text, parts
+                )
                 for m in people
             ],
             stamp(now),
         )
     return Created(mid, code, len(people), row["group"])
+
+
+def meeting_parts(row: dict[str, Any], title: str) -> dict[str, str]:
+    """What fills a meeting's template message: the type as title, start time, place."""
+    return {
+        "title": f"{title}：{row['type']}",
+        "summary": f"{row['type']}" + (f"，{row['place']}" if row.get("place") else ""),
+        "time": str(row["starts_at"]),
+        "place": str(row.get("place") or ""),
+        "branch": str(row.get("branch") or ""),
+    }
 
 
 def queue_reminders(services: Services, now: datetime) -> int:
@@ -122,6 +136,7 @@ def queue_reminders(services: Services, now: datetime) -> int:
                                 m,
                                 "meeting",
                                 text,
+                                meeting_parts(row, "会议提醒"),
                             )
                             for m in people
                         ],

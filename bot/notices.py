@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 MAX_TEXT = 500
 REASONS = {
     "window": "超过48小时未互动（未配置模板消息）",
+    "quota": "48小时内客服消息已达上限（未配置模板消息）",
     "unbound": "未绑定微信",
     "unsubscribed": "已取消关注",
     "inactive": "已不在花名册",
@@ -56,8 +57,12 @@ def queue(services: Services, broadcast_id: int, now: datetime) -> int:
         people = recipients(store, row["branch_id"], row["group_id"])
         job = broadcasts.job_name(broadcast_id)
         day = day_of(now)
+        parts = {"title": f"{row['group'] or row['branch']}通知", "summary": row["text"]}
+        parts.update(branch=row["branch"], time=stamp(now))
         outbox.enqueue(
-            store, [outbox.Push(job, day, m.id, "notice", text) for m in people], stamp(now)
+            store,
+            [outbox.Push(job, day, m.id, "notice", text, parts) for m in people],
+            stamp(now),
         )
         broadcasts.mark_queued(store, broadcast_id, len(people), stamp(now))
         return len(people)
@@ -117,6 +122,9 @@ def summary_text(store: Any, row: dict[str, Any]) -> str:
     if skipped:
         parts = [f"{REASONS.get(r, r or '其他')} {n} 人" for r, n in sorted(skipped.items())]
         lines.append(f"未发送 {sum(skipped.values())} 人：" + "，".join(parts) + "。")
+    unknown = failed.pop(outbox.UNKNOWN, 0)
+    if unknown:
+        lines.append(f"结果未知 {unknown} 人：平台超时未答复，可能已收到，为免重复未再发送。")
     if failed:
         parts = [f"{r or '未知错误'} {n} 人" for r, n in sorted(failed.items())]
         lines.append(f"发送失败 {sum(failed.values())} 人：" + "，".join(parts) + "。")

@@ -29,7 +29,13 @@ class GunicornApp(BaseApplication):  # type: ignore[misc]
         def post_fork(server: Any, worker: Any) -> None:
             services.store.reopen()
 
+        def on_reload(arbiter: Any) -> None:
+            """SIGHUP to the master: reload the content here, so the workers gunicorn starts
+            next fork with it, and raise the generation so that the scheduler reloads too."""
+            reload_in_master(services)
+
         self.cfg.set("post_fork", post_fork)
+        self.cfg.set("on_reload", on_reload)
 
     def load(self) -> Flask:
         return self.application
@@ -67,3 +73,19 @@ def serve_threaded(app: Flask, host: str, port: int) -> None:
         server.serve_forever()
     finally:
         server.server_close()
+
+
+def reload_in_master(services: Services) -> None:
+    import logging
+
+    from bot.reload import request_reload
+
+    log = logging.getLogger(__name__)
+    services.store.reopen()  # the master keeps no connection across forks: a short one
+    try:
+        generation = request_reload(services, "SIGHUP to dangjian serve")
+        services.reloader.reload(generation)
+    except Exception:
+        log.exception("SIGHUP: content reload failed; the workers keep the content they have")
+    finally:
+        services.store.close()

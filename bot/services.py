@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from bot.clock import Clock, SystemClock, stamp
 from bot.config import Settings
-from bot.knowledge import Library
-from bot.quiz.bank import QuizBank
 from bot.study import StudyLibrary
 from bot.text import name_key
 from storage import Store, members, open_store
@@ -27,6 +24,7 @@ class Services:
     study: StudyLibrary
     knowledge: Any = None  # bot.knowledge.library.Library
     quizzes: Any = None  # bot.quiz.bank.QuizBank
+    reloader: Any = None  # bot.reload.Reloader
 
     def push(self, pushes: list[outbox_store.Push]) -> int:
         """Queue pushes in the outbox (idempotent per key); the scheduler delivers them."""
@@ -36,12 +34,36 @@ class Services:
 def build_services(
     settings: Settings, clock: Clock | None = None, store: Store | None = None
 ) -> Services:
+    from bot import reload
+
     clock = clock or SystemClock(settings.timezone)
     store = store or open_store(settings.db)
     members.fill_name_keys(store, name_key)  # rows from before migration 0011
-    content = Path(settings.content_dir)
-    study = StudyLibrary.load(content / "study")
+    study = reload.load_study(settings)
     services = Services(settings=settings, clock=clock, store=store, study=study)
-    services.knowledge = Library.load(settings.content_dir)  # jieba loads once, before forking
-    services.quizzes = QuizBank.load(settings.quiz_dir)
+    services.knowledge = reload.load_policies(settings)  # jieba loads once, before forking
+    services.quizzes = reload.load_quizzes(settings)
+    services.reloader = reload.Reloader(services)
+    services.reloader.mark_loaded()
     return services
+
+
+def log_loaded(services: Services, what: str) -> None:
+    """The start-up line: what was loaded, from where, and the database."""
+    from bot import reload
+
+    c = reload.counts(services)
+    try:
+        people = len(members.all_active(services.store))
+    except Exception:  # a database that is not migrated yet
+        people = 0
+    log.info(
+        "%s: loaded %d policy entries, %d study items, %d questions, %d members; database %s; %s",
+        what,
+        c.policies,
+        c.study,
+        c.questions,
+        people,
+        services.settings.db,
+        reload.describe_sources(services.settings),
+    )

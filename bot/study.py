@@ -6,7 +6,15 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.content import ContentError, field_line, read_front_matter
+from bot.content import (
+    ContentError,
+    Folders,
+    field_line,
+    layered_files,
+    layers,
+    log_problems,
+    read_front_matter,
+)
 
 MAX_BODY = 220  # the check-in reply must stay within 300 characters
 MAX_MESSAGE = 270  # the whole item as rendered (title, body, source, where to confirm)
@@ -34,11 +42,16 @@ class StudyLibrary:
         self._rotation = [i for i in self.items if not i.publish_on] or self.items
 
     @classmethod
-    def load(cls, folder: str | Path) -> StudyLibrary:
-        items, errors = load_items(Path(folder))
-        if errors:
-            raise errors[0]
+    def load(cls, content: Folders) -> StudyLibrary:
+        """The study items of one content folder or several in layers (each folder's `study/`).
+        A broken file is skipped with one log line naming it and the reason."""
+        skipped: list[Path] = []
+        items, errors = load_items(content, skipped)
+        log_problems("study items", errors, skipped)
         return cls(items)
+
+    def __len__(self) -> int:
+        return len(self.items)
 
     def for_day(self, day: str) -> StudyItem | None:
         if not self.items:
@@ -52,29 +65,41 @@ class StudyLibrary:
         return next((i for i in self.items if i.id == item_id), None)
 
 
-def load_items(folder: Path) -> tuple[list[StudyItem], list[ContentError]]:
-    items: list[StudyItem] = []
+def load_items(
+    content: Folders, skipped: list[Path] | None = None
+) -> tuple[list[StudyItem], list[ContentError]]:
+    """Every valid study item in `<folder>/study/*.md` of each layer. A site's file replaces
+    the shipped file of the same name, and a site's item the shipped item with the same id."""
+    found: dict[str, tuple[int, Path, StudyItem]] = {}
     errors: list[ContentError] = []
-    seen: dict[str, Path] = {}
-    for path in sorted(folder.glob("*.md")):
+    # A `study` folder itself is accepted too (the layout before content folders had layers).
+    roots = [
+        r.parent if r.name == "study" and not (r / "study").is_dir() else r for r in layers(content)
+    ]
+    for layer, path in layered_files(roots, "study", ["*.md"]):
         try:
             meta, body = read_front_matter(path)
             item = _item(path, meta, body)
         except ContentError as exc:
             errors.append(exc)
+            if skipped is not None:
+                skipped.append(path)
             continue
-        if item.id in seen:
+        other = found.get(item.id)
+        if other is not None and other[0] == layer:
             errors.append(
                 ContentError(
                     path,
-                    f"duplicate id {item.id!r} (also in {seen[item.id].name})",
+                    f"duplicate id {item.id!r} (also in {other[1].name})",
                     field_line(path, "id"),
                 )
             )
+            if skipped is not None:
+                skipped.append(path)
             continue
-        seen[item.id] = path
-        items.append(item)
-    return items, errors
+        if other is None or other[0] < layer:
+            found[item.id] = (layer, path, item)
+    return [item for _, _, item in found.values()], errors
 
 
 def _item(path: Path, meta: dict[str, object], body: str) -> StudyItem:

@@ -8,13 +8,16 @@ crash is put back to `pending` by the next runner (`reset_interrupted`): it may 
 delivered already, which is the one way a member can receive a push twice.
 
 `reason` holds a short code for skipped and failed rows (window, unbound, unsubscribed,
-quiet_hours, expired, inactive, errcode:43004, http:404, ...); `last_error` the full text.
+quiet_hours, expired, inactive, quota, errcode:43004, http:404, ...); `last_error` the full
+text. A send whose outcome is unknown and that must not be repeated (a customer-service message
+that timed out after it went out) ends as `failed` with reason `unknown`: it may have arrived.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from storage.db import Store
@@ -27,25 +30,63 @@ class Push:
     member_id: int
     kind: str  # what kind of message (chooses a template): study, reminder, notice, meeting, reply
     text: str
+    # What fills a template message: title, summary, time (a stamp), branch, place. Missing
+    # parts are derived from the kind and the text when the push is sent.
+    parts: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def key(self) -> str:
         return f"{self.job}|{self.period}|{self.member_id}"
 
 
+UNKNOWN = "unknown"  # reason of a send whose outcome is unknown (not repeated)
+
+
 def enqueue(store: Store, pushes: Iterable[Push], now: str) -> int:
     """Add pushes; existing keys are left alone. Returns how many rows were new."""
-    rows = [(p.key, p.job, p.period, p.member_id, p.kind, p.text, now, now) for p in pushes]
+    rows = [
+        {
+            "key": p.key,
+            "job": p.job,
+            "period": p.period,
+            "member_id": p.member_id,
+            "kind": p.kind,
+            "text": p.text,
+            "parts": json.dumps(dict(p.parts), ensure_ascii=False) if p.parts else None,
+            "now": now,
+        }
+        for p in pushes
+    ]
     if not rows:
         return 0
     with store.tx():
-        before = store.conn.total_changes
-        store.executemany(
-            "INSERT OR IGNORE INTO outbox (key, job, period, member_id, kind, text, next_attempt_at, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        cur = store.executemany(
+            "INSERT INTO outbox (key, job, period, member_id, kind, text, parts, next_attempt_at,"
+            " created_at) VALUES (:key, :job, :period, :member_id, :kind, :text, :parts, :now,"
+            " :now) ON CONFLICT (key) DO NOTHING",
             rows,
         )
-        return store.conn.total_changes - before
+        return max(0, int(cur.rowcount))
+
+
+def parts_of(row: Mapping[str, Any]) -> dict[str, str]:
+    """The parts stored with a row (an empty dict when none or unreadable)."""
+    raw = row.get("parts")
+    if not raw:
+        return {}
+    try:
+        value = json.loads(str(raw))
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def get(store: Store, row_id: int) -> dict[str, Any] | None:
+    return store.one(
+        "SELECT o.*, m.name FROM outbox o LEFT JOIN members m ON m.id = o.member_id"
+        " WHERE o.id = :id",
+        {"id": row_id},
+    )
 
 
 def by_status(store: Store, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
@@ -72,12 +113,17 @@ FINAL = ("sent", "skipped", "failed")
 
 _CLAIM_SQL = """
 SELECT o.id, o.key, o.job, o.period, o.member_id, o.kind, o.text, o.attempts, o.created_at,
+       o.parts, o.unsure_since,
        m.active AS member_active, m.wecom_userid, b.openid AS wechat_openid,
-       f.subscribed AS wechat_subscribed, f.last_inbound_at AS wechat_last_inbound_at
+       br.name AS branch,
+       f.subscribed AS wechat_subscribed, f.last_inbound_at AS wechat_last_inbound_at,
+       q.window_start AS custom_window, q.sent AS custom_sent
 FROM outbox o
 LEFT JOIN members m ON m.id = o.member_id
+LEFT JOIN branches br ON br.id = m.branch_id
 LEFT JOIN bindings b ON b.channel = 'wechat' AND b.member_id = o.member_id
 LEFT JOIN followers f ON f.channel = 'wechat' AND f.openid = b.openid
+LEFT JOIN custom_quota q ON q.channel = 'wechat' AND q.openid = b.openid
 WHERE o.status = 'pending' AND o.next_attempt_at <= ?
 ORDER BY o.next_attempt_at, o.id
 LIMIT ?
@@ -94,6 +140,9 @@ class Settle:
     reason: str | None = None
     error: str | None = None
     next_attempt_at: str | None = None  # for 'pending'
+    unsure_since: str | None = None  # the first unknown outcome of this row, if any
+    # A customer-service message that went out (or may have): (openid, window_start) to count
+    custom: tuple[str, str] | None = None
 
 
 def claim_due(store: Store, now: str, limit: int) -> list[dict[str, Any]]:
@@ -114,29 +163,58 @@ def claim_due(store: Store, now: str, limit: int) -> list[dict[str, Any]]:
 
 
 def settle(store: Store, outcomes: Sequence[Settle], now: str) -> None:
-    """Record the outcome of sends, in one transaction. Only rows still `sending` change."""
+    """Record the outcome of sends, in one transaction. Only rows still `sending` change.
+    Customer-service messages that went out (or may have) count against the member's quota."""
     if not outcomes:
         return
     with store.tx():
         store.executemany(
-            "UPDATE outbox SET status = ?, channel = COALESCE(?, channel), reason = ?,"
-            " last_error = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END,"
-            " next_attempt_at = COALESCE(?, next_attempt_at)"
-            " WHERE id = ? AND status = 'sending'",
+            "UPDATE outbox SET status = :status, channel = COALESCE(:channel, channel),"
+            " reason = :reason, last_error = :error,"
+            " sent_at = CASE WHEN :status = 'sent' THEN :now ELSE sent_at END,"
+            " next_attempt_at = COALESCE(:next_attempt_at, next_attempt_at),"
+            " unsure_since = COALESCE(:unsure_since, unsure_since)"
+            " WHERE id = :id AND status = 'sending'",
             [
-                (
-                    o.status,
-                    o.channel,
-                    o.reason,
-                    o.error,
-                    o.status,
-                    now,
-                    o.next_attempt_at,
-                    o.id,
-                )
+                {
+                    "status": o.status,
+                    "channel": o.channel,
+                    "reason": o.reason,
+                    "error": o.error,
+                    "now": now,
+                    "next_attempt_at": o.next_attempt_at,
+                    "unsure_since": o.unsure_since,
+                    "id": o.id,
+                }
                 for o in outcomes
             ],
         )
+        for o in outcomes:
+            if o.custom is not None:
+                count_custom(store, "wechat", o.custom[0], o.custom[1])
+
+
+def count_custom(store: Store, channel: str, openid: str, window_start: str) -> None:
+    """One more customer-service message to `openid` since its message at `window_start`."""
+    store.execute(
+        "INSERT INTO custom_quota (channel, openid, window_start, sent)"
+        " VALUES (:channel, :openid, :window_start, 1)"
+        " ON CONFLICT (channel, openid) DO UPDATE SET"
+        " sent = CASE WHEN custom_quota.window_start = excluded.window_start"
+        " THEN custom_quota.sent + 1 ELSE 1 END,"
+        " window_start = excluded.window_start",
+        {"channel": channel, "openid": openid, "window_start": window_start},
+    )
+
+
+def custom_sent(store: Store, channel: str, openid: str, window_start: str) -> int:
+    """Customer-service messages counted for `openid` since its message at `window_start`."""
+    value = store.scalar(
+        "SELECT sent FROM custom_quota WHERE channel = :channel AND openid = :openid"
+        " AND window_start = :window_start",
+        {"channel": channel, "openid": openid, "window_start": window_start},
+    )
+    return int(value or 0)
 
 
 def reset_interrupted(store: Store, now: str) -> int:

@@ -5,38 +5,54 @@ Channel choice, per member and per push (`choose`):
      the roster. WeCom apps may message members at any time.
   2. Official Account (公众号) — when it is configured and the member has bound an account:
      a customer-service message if the member wrote to us within the last 48 hours
-     (followers.last_inbound_at), else a template message if a template id is set for this kind
-     of push (DANGJIAN_WECHAT_TEMPLATES="study=ID,notice=ID,..."), else skipped: `window`.
-     An account that unsubscribed is skipped: `unsubscribed`.
+     (followers.last_inbound_at) and fewer than DANGJIAN_WECHAT_CUSTOM_QUOTA (default 5) of them
+     went to the member since that message; else a template message if one is configured for
+     this kind of push (DANGJIAN_WECHAT_TEMPLATES, see bot/channels/templates.py); else skipped:
+     `window` (outside the 48 h) or `quota` (the member's quota is used up). An account that
+     unsubscribed is skipped: `unsubscribed`.
   3. The console channel — when no platform credentials are set at all: the push lands in the
      chat simulator's inbox (the member's bound openid, or the simulator's sim-member-<id>).
   Anyone else is skipped: `unbound`.
 
 Send errors (`SendError.category`):
-  transient  network errors, timeouts, HTTP 5xx, errcode -1 (busy), 45009 and 45047 (rate
-             limits): retried with exponential backoff up to a maximum number of attempts.
+  transient  network errors, timeouts, HTTP 5xx, errcode -1 (busy), 45009 (rate limit):
+             retried with exponential backoff up to a maximum number of attempts — except a
+             send whose outcome is unknown (`SendError.unsure`: a timeout or a dropped
+             connection after the request went out). Such a send is repeated only where the
+             platform drops a duplicate: template messages carry client_msg_id (the outbox row;
+             deduped for 10 minutes), WeCom app messages go out with enable_duplicate_check.
+             A customer-service message has no such key: it ends as `failed` / `unknown`.
   token      40001 / 42001 / 40014: the access token is refreshed once and the send retried.
-  window     45015 (outside the 48 h window after all): skipped with reason `window`.
-  permanent  everything else, e.g. 43004 (unsubscribed), 40003 (invalid openid), 60111 / 81013
-             (invalid WeCom user): failed at once with the code as the reason.
+  window     45015 (outside the 48 h window after all): the template if configured, else
+             skipped with reason `window`.
+  quota      45047 (the member's customer-service quota is used up after all): the template if
+             configured, else skipped with reason `quota`.
+  permanent  everything else, e.g. 43004 (unsubscribed), 40003 (invalid openid), 47003 (a
+             template value the platform refused), 60111 / 81013 (invalid WeCom user), 60020
+             (the server's IP is not trusted by WeCom): failed at once with the code as the
+             reason.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import requests
 
+from bot.clock import parse_stamp
 from bot.config import Settings
 
 WINDOW = timedelta(hours=48)
-TRANSIENT_ERRCODES = frozenset({-1, 45009, 45047})
+TRANSIENT_ERRCODES = frozenset({-1, 45009})
 TOKEN_ERRCODES = frozenset({40001, 42001, 40014})
 WINDOW_ERRCODES = frozenset({45015})
+QUOTA_ERRCODES = frozenset({45047})
+WECOM_UNTRUSTED_IP = 60020
 TEXT_LIMIT = 600  # characters in one text message
 KIND_TITLES = {
     "study": "今日学习",
@@ -62,21 +78,32 @@ class Route:
 
 @dataclass(frozen=True)
 class Skip:
-    reason: str  # window | unbound | unsubscribed | inactive
+    reason: str  # window | quota | unbound | unsubscribed | inactive
+
+
+@dataclass(frozen=True)
+class Message:
+    """One outbox row as a channel sends it."""
+
+    id: int  # the outbox row: client_msg_id of a template message
+    kind: str
+    text: str
+    parts: dict[str, str] = field(default_factory=dict)
 
 
 class SendError(Exception):
-    def __init__(self, category: str, code: str, message: str) -> None:
+    def __init__(self, category: str, code: str, message: str, unsure: bool = False) -> None:
         super().__init__(f"{code}: {message}")
-        self.category = category  # transient | token | window | permanent
+        self.category = category  # transient | token | window | quota | permanent
         self.code = code  # e.g. 'errcode:45009', 'http:502', 'network', 'timeout'
         self.message = message
+        self.unsure = unsure  # the request may have reached the platform: outcome unknown
 
 
 class Channel(Protocol):
     name: str
 
-    def send(self, route: Route, kind: str, text: str, now: datetime) -> None:
+    def send(self, route: Route, message: Message, now: datetime) -> None:
         """Deliver one message or raise SendError."""
 
 
@@ -88,8 +115,20 @@ def sim_openid(member_id: int) -> str:
     return f"sim-member-{member_id}"
 
 
-def choose(settings: Settings, row: dict[str, Any], now: datetime) -> Route | Skip:
-    """Pick the channel for one outbox row (as returned by storage.outbox.claim_due)."""
+def custom_used(row: dict[str, Any]) -> int:
+    """Customer-service messages counted for the member since their last message."""
+    window = row.get("wechat_last_inbound_at")
+    if window and row.get("custom_window") == window:
+        return int(row.get("custom_sent") or 0)
+    return 0
+
+
+def choose(
+    settings: Settings, row: dict[str, Any], now: datetime, used: int | None = None
+) -> Route | Skip:
+    """Pick the channel for one outbox row (as returned by storage.outbox.claim_due). `used`:
+    customer-service messages already sent to the member since their last message (default:
+    the count stored with the row)."""
     if row.get("member_active") is not None and not row.get("member_active"):
         return Skip("inactive")
     userid = row.get("wecom_userid")
@@ -102,15 +141,43 @@ def choose(settings: Settings, row: dict[str, Any], now: datetime) -> Route | Sk
         if row.get("wechat_subscribed") is not None and not row.get("wechat_subscribed"):
             return Skip("unsubscribed")
         last = row.get("wechat_last_inbound_at")
-        if last and datetime.fromisoformat(str(last)) > now - WINDOW:
-            return Route("wechat", str(openid), "custom")
-        template = settings.template_for(str(row.get("kind", "")))
-        if template:
-            return Route("wechat", str(openid), "template", template)
-        return Skip("window")
+        reason = "window"
+        if last and parse_stamp(str(last)) > now - WINDOW:
+            count = custom_used(row) if used is None else used
+            if count < settings.wechat_custom_quota:
+                return Route("wechat", str(openid), "custom")
+            reason = "quota"
+        return template_route(settings, row, reason)
     if not platform_configured(settings):
         return Route("console", str(openid or sim_openid(int(row["member_id"]))), "console")
     return Skip("unbound")
+
+
+def template_route(settings: Settings, row: dict[str, Any], reason: str) -> Route | Skip:
+    """The kind's template message to the row's openid, or a Skip with `reason`."""
+    template = settings.template_for(str(row.get("kind", "")))
+    openid = row.get("wechat_openid")
+    if template and openid:
+        return Route("wechat", str(openid), "template", template)
+    return Skip(reason)
+
+
+def request_went_out(exc: BaseException) -> bool:
+    """Whether a failed request may have reached the platform (its outcome is unknown): a read
+    timeout or a connection dropped after sending. A refused or timed-out connect, or a name
+    that did not resolve, never sent anything."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    if isinstance(exc, requests.ReadTimeout | requests.exceptions.ChunkedEncodingError):
+        return True
+    if isinstance(exc, requests.ConnectionError):
+        text = repr(exc.args[0]) if exc.args else repr(exc)
+        return not re.search(
+            r"NewConnectionError|ConnectTimeoutError|NameResolutionError|Failed to establish"
+            r"|Connection refused|getaddrinfo",
+            text,
+        )
+    return isinstance(exc, requests.Timeout)
 
 
 def classify(exc: BaseException) -> SendError:
@@ -118,9 +185,14 @@ def classify(exc: BaseException) -> SendError:
     if isinstance(exc, SendError):
         return exc
     if isinstance(exc, requests.Timeout):
-        return SendError("transient", "timeout", str(exc) or "timed out")
+        return SendError("transient", "timeout", str(exc) or "timed out", request_went_out(exc))
     if isinstance(exc, requests.ConnectionError | requests.exceptions.ChunkedEncodingError):
-        return SendError("transient", "network", str(exc)[:200] or "connection error")
+        return SendError(
+            "transient",
+            "network",
+            str(exc)[:200] or "connection error",
+            request_went_out(exc),
+        )
     if isinstance(exc, requests.RequestException):
         return SendError("transient", "network", str(exc)[:200])
     errcode = getattr(exc, "errcode", None)
@@ -141,6 +213,16 @@ def classify(exc: BaseException) -> SendError:
             return SendError("transient", f"errcode:{code}", message)
         if code in WINDOW_ERRCODES:
             return SendError("window", f"errcode:{code}", message)
+        if code in QUOTA_ERRCODES:
+            return SendError("quota", f"errcode:{code}", message)
+        if code == WECOM_UNTRUSTED_IP:
+            return SendError(
+                "permanent",
+                f"errcode:{code}",
+                "企业微信拒绝了本服务器的IP：请在企业微信管理后台该应用的“企业可信IP”里添加服务器的"
+                "出口IP。WeCom refuses this server's IP (60020): add it to the app's trusted IPs"
+                f" in the WeCom console. ({message})",
+            )
         return SendError("permanent", f"errcode:{code}", message)
     return SendError("transient", "error", f"{type(exc).__name__}: {exc}"[:200])
 
@@ -234,18 +316,28 @@ def title_for(kind: str) -> str:
     return KIND_TITLES.get(kind, "消息提醒")
 
 
-def template_data(kind: str, text: str, now: datetime) -> dict[str, Any]:
-    """The template message fields: first (title), keyword1 (content), keyword2 (time), remark.
-    Configure templates whose fields are named this way."""
-    return {
-        "first": {"value": title_for(kind)},
-        "keyword1": {"value": text if len(text) <= 180 else text[:179] + "…"},
-        "keyword2": {"value": now.strftime("%Y-%m-%d %H:%M")},
-        "remark": {"value": "回复任意消息查看详情，发送「帮助」查看全部功能。"},
+_HEADER = re.compile(r"^\s*【[^】]{1,20}】\s*")
+
+
+def parts_for(row: dict[str, Any], stored: dict[str, str]) -> dict[str, str]:
+    """The parts of a push that fill a template: what the producer stored, and for the rest
+    title = the kind's title, summary = the text without its 【…】 header, time = when it was
+    queued, branch = the member's 支部, place = ''."""
+    text = str(row.get("text") or "")
+    parts = {
+        "title": title_for(str(row.get("kind") or "")),
+        "summary": " ".join(_HEADER.sub("", text, count=1).split()),
+        "time": str(row.get("created_at") or ""),
+        "branch": str(row.get("branch") or ""),
+        "place": "",
     }
+    parts.update({k: v for k, v in stored.items() if v})
+    return parts
 
 
 def clip(text: str) -> str:
+    """A text message's content: no lone surrogates, at most TEXT_LIMIT characters."""
+    text = "".join(ch for ch in text if not 0xD800 <= ord(ch) <= 0xDFFF)
     return text if len(text) <= TEXT_LIMIT else text[: TEXT_LIMIT - 1] + "…"
 
 
@@ -257,15 +349,16 @@ class ConsoleChannel:
     def __init__(self, store: Any) -> None:
         self.store = store
 
-    def send(self, route: Route, kind: str, text: str, now: datetime) -> None:
+    def send(self, route: Route, message: Message, now: datetime) -> None:
         from bot.clock import stamp
         from storage import console_inbox
 
-        console_inbox.deliver(self.store, "wechat", route.target, text, stamp(now))
+        console_inbox.deliver(self.store, "wechat", route.target, message.text, stamp(now))
 
 
-def build_channels(settings: Settings, store: Any) -> dict[str, Channel]:
-    """The channels this deployment can push through."""
+def build_channels(settings: Settings, store: Any, retry_window: float = 0.0) -> dict[str, Channel]:
+    """The channels this deployment can push through (`retry_window`: seconds from a row's
+    first attempt to its last, which WeCom's duplicate check must cover)."""
     channels: dict[str, Channel] = {}
     if settings.wechat_configured:
         from bot.channels.wechat_push import WeChatPush
@@ -274,7 +367,7 @@ def build_channels(settings: Settings, store: Any) -> dict[str, Channel]:
     if settings.wecom_configured:
         from bot.channels.wecom_push import WeComPush
 
-        channels["wecom"] = WeComPush(settings)
+        channels["wecom"] = WeComPush(settings, retry_window)
     if not platform_configured(settings):
         channels["console"] = ConsoleChannel(store)
     return channels

@@ -1,7 +1,12 @@
 """WeCom (企业微信) app messages through wechatpy's enterprise WeChatClient.
 
 The API base (URLs and the gettoken endpoint) comes from DANGJIAN_WECOM_API_BASE. A send that
-WeCom accepts but reports the user as invalid (`invaliduser`) fails permanently.
+WeCom accepts but reports the user as invalid (`invaliduser`) fails permanently; 60020 (the
+server's IP is not among the app's trusted IPs) too, with a message saying where to add it.
+
+Every message goes out with enable_duplicate_check=1 and a duplicate_check_interval covering
+the dispatcher's retry window (at most 4 hours, WeCom's limit): when a send timed out after the
+request went out, the retry is dropped by WeCom if the first one arrived.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from typing import Any
 from wechatpy.enterprise import WeChatClient
 
 from bot.channels.push import (
+    Message,
     Route,
     SendError,
     TimeoutSession,
@@ -40,10 +46,14 @@ class WeComClient(TokenGuard, WeChatClient):  # type: ignore[misc]
         )
 
 
+MAX_DUPLICATE_CHECK = 4 * 3600  # WeCom's upper limit for duplicate_check_interval
+MIN_DUPLICATE_CHECK = 1800  # WeCom's default
+
+
 class WeComPush:
     name = "wecom"
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, retry_window: float = 0.0) -> None:
         try:
             self.agent_id = int(settings.wecom_agentid)
         except ValueError as exc:
@@ -56,16 +66,25 @@ class WeComPush:
             settings.wecom_api_base,
             timeout_of(settings),
         )
+        self.duplicate_check = duplicate_check_interval(retry_window)
 
-    def send(self, route: Route, kind: str, text: str, now: datetime) -> None:
+    def send(self, route: Route, message: Message, now: datetime) -> None:
         data = {
             "touser": route.target,
             "msgtype": "text",
             "agentid": self.agent_id,
-            "text": {"content": clip(text)},
+            "text": {"content": clip(message.text)},
             "safe": 0,
+            "enable_duplicate_check": 1,
+            "duplicate_check_interval": self.duplicate_check,
         }
         result = post_with_token(self.client, "message/send", data)
         invalid = str(result.get("invaliduser") or "")
         if invalid:
             raise SendError("permanent", "invaliduser", f"WeCom reports invalid user {invalid}")
+
+
+def duplicate_check_interval(retry_window: float) -> int:
+    """Seconds WeCom should drop a repeated message: the retry window plus a margin, within
+    WeCom's limits (default 1800 s, at most 4 h)."""
+    return int(min(MAX_DUPLICATE_CHECK, max(MIN_DUPLICATE_CHECK, retry_window + 600)))

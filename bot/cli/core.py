@@ -1,8 +1,9 @@
-"""Core commands: serve, scheduler, run, migrate, demo, chat, check-content."""
+"""Core commands: serve, scheduler, run, migrate, demo, chat, check-content, init, reload."""
 
 from __future__ import annotations
 
 import getpass
+import os
 import signal
 import sys
 import threading
@@ -24,8 +25,8 @@ def _checked_settings(demo: bool = False) -> Settings:
     return settings
 
 
-def _services(demo: bool = False, settings: Settings | None = None):  # type: ignore[no-untyped-def]
-    from bot.services import build_services
+def _services(demo: bool = False, settings: Settings | None = None, role: str = ""):  # type: ignore[no-untyped-def]
+    from bot.services import build_services, log_loaded
 
     settings = settings or load_settings()
     services = build_services(settings)
@@ -36,7 +37,47 @@ def _services(demo: bool = False, settings: Settings | None = None):  # type: ig
         if not members.branches(services.store):
             counts = load_demo(services.store, stamp(services.clock.now()))
             click.echo(f"已载入演示组织 loaded demo organization: {counts['added']} members")
+    if role:
+        log_loaded(services, role)
     return services
+
+
+def _refuse_empty(services) -> None:  # type: ignore[no-untyped-def]
+    """`serve` does not start with an empty library unless DANGJIAN_ALLOW_EMPTY=1."""
+    from bot import reload
+
+    empty = reload.counts(services).empty()
+    if empty and not services.settings.allow_empty:
+        raise click.ClickException(
+            "内容为空，拒绝启动：" + "、".join(empty) + " 为 0。"
+            f"请检查安装和数据目录（{reload.describe_sources(services.settings)}），"
+            "用 `dangjian check-content` 查看出错的文件；确需空内容启动请设置 "
+            "DANGJIAN_ALLOW_EMPTY=1。\n"
+            "Refusing to start with empty content: " + ", ".join(empty) + " = 0. "
+            "Check the installation and the data folder, run `dangjian check-content`, or set "
+            "DANGJIAN_ALLOW_EMPTY=1 to start anyway."
+        )
+
+
+def _on_sighup(services) -> None:  # type: ignore[no-untyped-def]
+    """SIGHUP: every process reloads its content (as `dangjian reload` does)."""
+    import logging
+
+    def reload_everywhere() -> None:
+        from bot.reload import request_reload
+
+        try:
+            generation = request_reload(services, "SIGHUP")
+        except Exception:
+            logging.getLogger(__name__).exception("SIGHUP: could not request a reload")
+            return
+        logging.getLogger(__name__).info("SIGHUP: content generation %s requested", generation)
+        services.reloader.check()
+
+    signal.signal(
+        signal.SIGHUP,
+        lambda *_: threading.Thread(target=reload_everywhere, name="sighup", daemon=True).start(),
+    )
 
 
 HOST = click.option(
@@ -67,7 +108,8 @@ def serve(host: str, port: int, workers: int | None, access_log: bool) -> None:
     from bot.app import create_app
     from bot.server import serve_gunicorn
 
-    services = _services(settings=_checked_settings())
+    services = _services(settings=_checked_settings(), role="serve")
+    _refuse_empty(services)
     app = create_app(services.settings, services)
     serve_gunicorn(app, services, host, port, workers, access_log)
 
@@ -81,11 +123,12 @@ def scheduler() -> None:
     """
     from bot.jobs.runner import JobRunner
 
-    services = _services()
+    services = _services(role="scheduler")
     runner = JobRunner(services)
     runner.start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    _on_sighup(services)
     try:
         while not stop.wait(1):
             pass
@@ -115,10 +158,11 @@ def run(host: str, port: int, demo: bool) -> None:
     from bot.jobs.runner import JobRunner
     from bot.server import serve_threaded
 
-    services = _services(demo=demo, settings=_checked_settings(demo))
+    services = _services(demo=demo, settings=_checked_settings(demo), role="run")
     app = create_app(services.settings, services)
     runner = JobRunner(services)
     runner.start()
+    _on_sighup(services)
     mode = (
         "聊天模拟器 chat simulator" if services.settings.simulator_enabled else "微信回调 callbacks"
     )
@@ -135,7 +179,8 @@ def run(host: str, port: int, demo: bool) -> None:
 def migrate() -> None:
     """创建或升级数据库结构。
 
-    Create or upgrade the database schema (DANGJIAN_DB, default var/dangjian.db).
+    Create or upgrade the database schema (DANGJIAN_DB, default var/dangjian.db in the data
+    folder DANGJIAN_HOME).
     """
     from storage import Store
     from storage.migrate import migrate as run_migrations
@@ -219,36 +264,119 @@ def chat(url: str, openid: str | None) -> None:
     "--content-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="内容目录（默认 DANGJIAN_CONTENT_DIR）。Content folder.",
+    help="站点内容目录（默认 数据目录/content，叠加在随包内容之上）。Site content folder.",
 )
 @click.option(
     "--quiz-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="题库目录（默认 DANGJIAN_QUIZ_DIR）。Question bank folder.",
+    help="站点题库目录（默认 数据目录/quizzes）。Site question bank folder.",
 )
 def check_content(content_dir: Path | None, quiz_dir: Path | None) -> None:
     """检查学习内容、政策问答库、词典和题库，逐条列出错误（文件:行号）。
 
-    Validate study items, the policy library, the dictionaries and the question banks; print
-    each error with its file and line, and exit non-zero if there is any.
+    Validate study items, the policy library, the dictionaries and the question banks as the
+    service would load them (the shipped content with the site's on top); print each error with
+    its file and line, and exit non-zero if there is any.
     """
-    from bot.knowledge.entries import validate as validate_library
-    from bot.quiz.bank import validate as validate_quizzes
-    from bot.study import load_items
+    from dataclasses import replace
+
+    from bot import reload
 
     settings = load_settings()
-    content = content_dir or Path(settings.content_dir)
-    quizzes = quiz_dir or Path(settings.quiz_dir)
-    items, study_errors = load_items(content / "study")
-    errors = [*study_errors, *validate_library(content), *validate_quizzes(quizzes)]
+    if content_dir is not None:
+        settings = replace(settings, content_dir=str(content_dir.resolve()))
+    if quiz_dir is not None:
+        settings = replace(settings, quiz_dir=str(quiz_dir.resolve()))
+    problems = reload.validate(settings)
+    errors = [e for name in reload.LIBRARIES for e in problems[name]]
     for error in errors:
         click.echo(str(error), err=True)
+    click.echo(f"内容来源 sources: {reload.describe_sources(settings)}", err=bool(errors))
     if errors:
-        raise click.ClickException(f"{len(errors)} 个错误 errors")
+        files = len({e.path for e in errors})
+        raise click.ClickException(
+            f"{len(errors)} 个错误，涉及 {files} 个文件 errors in {files} files"
+        )
+    from bot.knowledge.entries import load_entries
+    from bot.quiz.bank import QuizBank
+    from bot.study import load_items
+
+    items = len(load_items(settings.content_layers())[0])
+    entries = len(load_entries(settings.content_layers())[0])
+    questions = len(QuizBank.load(settings.quiz_layers()))
     click.echo(
-        f"内容检查通过 content OK: {len(items)} 条学习内容 study items, 政策库与题库无错误 library and banks valid"
+        f"内容检查通过 content OK: {entries} 条政策 policy entries, {items} 条学习内容 study items, "
+        f"{questions} 道题 questions"
     )
 
 
-COMMANDS = [serve, scheduler, run, migrate, demo, chat, check_content]
+@click.command()
+@click.argument(
+    "folder", required=False, type=click.Path(file_okay=False, path_type=Path), default=None
+)
+def init(folder: Path | None) -> None:
+    """新建数据目录：带注释的 .env、空花名册模板、站点可改的内容副本（已有文件不覆盖）。
+
+    Create a data folder (default: DANGJIAN_HOME or the working directory): a commented .env,
+    an empty roster template (xlsx), and copies of the content a site is expected to edit.
+    Refuses to overwrite anything that exists. Then: edit .env, `dangjian migrate`,
+    `dangjian import-members 花名册.xlsx`.
+    """
+    from bot.config import home_from
+    from bot.site import SiteExists, create_site
+
+    target = (folder or home_from(os.environ)).expanduser().resolve()
+    try:
+        created = create_site(target)
+    except SiteExists as exc:
+        raise click.ClickException(
+            "这些文件已经存在，没有改动任何文件 these files exist, nothing was written:\n  "
+            + "\n  ".join(str(p) for p in exc.paths)
+        ) from exc
+    click.echo(f"已创建数据目录 created the data folder {target}:")
+    for path in created:
+        click.echo(f"  {path.relative_to(target)}")
+    click.echo(
+        "下一步 next: 编辑 .env 填写公众号/企业微信配置；在该目录运行 dangjian migrate；"
+        "填好 花名册模板.xlsx 后 dangjian import-members 花名册模板.xlsx；"
+        "dangjian check-content；然后 dangjian serve / dangjian scheduler。"
+    )
+
+
+@click.command()
+def reload() -> None:
+    """让所有运行中的进程重新载入内容和题库（不用重启）；内容有错时不载入。
+
+    Reload content and question banks in every running process (web workers, scheduler, run):
+    validates the content first and, if it is valid, raises the content generation in the
+    database, which each process checks within seconds. Invalid content is not loaded: the
+    errors are printed and the processes keep what they have. SIGHUP does the same.
+    """
+    from bot import reload as content
+    from storage import open_store, runtime
+
+    settings = load_settings()
+    problems = content.validate(settings)
+    errors = [e for name in content.LIBRARIES for e in problems[name]]
+    for error in errors:
+        click.echo(str(error), err=True)
+    if errors:
+        raise click.ClickException(
+            f"内容有 {len(errors)} 个错误，未通知重新载入，运行中的进程保持原内容。"
+            f"{len(errors)} errors: nothing reloaded; the running processes keep their content."
+        )
+    store = open_store(settings.db)
+    try:
+        generation = runtime.bump_generation(
+            store, stamp(SystemClock(settings.timezone).now()), "dangjian reload"
+        )
+    finally:
+        store.close()
+    click.echo(
+        f"已通知所有进程重新载入内容（第 {generation} 版），几秒内生效。"
+        f"Every process reloads its content within seconds (generation {generation})."
+    )
+
+
+COMMANDS = [serve, scheduler, run, migrate, demo, chat, check_content, init, reload]

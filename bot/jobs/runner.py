@@ -41,6 +41,7 @@ from storage import job_runs, lease, outbox
 log = logging.getLogger(__name__)
 
 LEASE_TTL = 60.0
+RELOAD_CHECK = 5.0  # seconds between two looks at the content generation
 
 
 class LeaseHeld(click.ClickException):
@@ -192,6 +193,17 @@ class JobRunner:
             misfire_grace_time=int(self.ttl),
             coalesce=True,
         )
+        if self.services.reloader is not None:  # `dangjian reload` / SIGHUP elsewhere
+            self.scheduler.add_job(
+                self.services.reloader.check,
+                "interval",
+                seconds=RELOAD_CHECK,
+                id="content_reload",
+                name="内容重新载入",
+                timezone=tz,
+                misfire_grace_time=int(RELOAD_CHECK * 2),
+                coalesce=True,
+            )
         for job, when in self.catch_up(now):
             self.scheduler.add_job(
                 self.run_job,

@@ -66,7 +66,7 @@ def study_push(ctx: JobContext) -> int:
     people = members.all_active(services.store)
     return outbox.enqueue(
         services.store,
-        [outbox.Push("study", day, m.id, "study", text) for m in people],
+        [outbox.Push("study", day, m.id, "study", text, {"summary": item.title}) for m in people],
         stamp(now),
     )
 

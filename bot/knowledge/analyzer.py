@@ -16,7 +16,7 @@ import hashlib
 import logging
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import jieba
@@ -24,6 +24,7 @@ import jieba
 from bot.text import normalize
 
 jieba.setLogLevel(logging.WARNING)
+log = logging.getLogger(__name__)
 
 # Question words, particles and politeness that say nothing about which entry is meant.
 STOPWORDS = frozenset(
@@ -48,11 +49,12 @@ def fold(text: str) -> str:
     return normalize(text).lower()
 
 
-def _tokenizer(userdict: Path | None, words: tuple[str, ...]) -> jieba.Tokenizer:
-    """A jieba tokenizer with the user dictionary and extra words, built once per content."""
+def _tokenizer(userdict: Sequence[Path], words: tuple[str, ...]) -> jieba.Tokenizer:
+    """A jieba tokenizer with the user dictionaries and extra words, built once per content."""
     digest = hashlib.sha256()
-    if userdict is not None and userdict.is_file():
-        digest.update(userdict.read_bytes())
+    for path in userdict:
+        if path.is_file():
+            digest.update(path.read_bytes())
     digest.update("\n".join(words).encode("utf-8"))
     key = digest.hexdigest()
     with _lock:
@@ -60,9 +62,10 @@ def _tokenizer(userdict: Path | None, words: tuple[str, ...]) -> jieba.Tokenizer
         if tk is None:
             tk = jieba.Tokenizer()
             tk.initialize()
-            if userdict is not None and userdict.is_file():
-                for word, freq in read_userdict(userdict):
-                    tk.add_word(word, freq)
+            for path in userdict:
+                if path.is_file():
+                    for word, freq in read_userdict(path):
+                        tk.add_word(word, freq)
             for word in words:
                 if len(word) > 1 and word not in tk.FREQ:
                     tk.add_word(word)
@@ -72,9 +75,16 @@ def _tokenizer(userdict: Path | None, words: tuple[str, ...]) -> jieba.Tokenizer
 
 def read_userdict(path: Path) -> list[tuple[str, int | None]]:
     """(word, freq or None) per line of a jieba user dictionary; bad lines are skipped here
-    (validate() reports them)."""
+    (validate() reports them), and so is a file that can't be read (with one log line)."""
+    from bot.content import ContentError, read_text
+
     out: list[tuple[str, int | None]] = []
-    for line in path.read_text(encoding="utf-8").lstrip("\ufeff").splitlines():
+    try:
+        text = read_text(path)
+    except ContentError as exc:
+        log.warning("skipped %s", exc)
+        return out
+    for line in text.splitlines():
         parts = line.strip().split()
         if not parts or parts[0].startswith("#"):
             continue
@@ -86,10 +96,15 @@ def read_userdict(path: Path) -> list[tuple[str, int | None]]:
 class Analyzer:
     """Turns a text into word terms and character-bigram terms."""
 
-    def __init__(self, userdict: Path | None = None, synonyms: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        userdict: Path | Sequence[Path] | None = None,
+        synonyms: Mapping[str, str] | None = None,
+    ):
         self.synonyms = {fold(k): fold(v) for k, v in (synonyms or {}).items()}
         extra = sorted(set(self.synonyms) | set(self.synonyms.values()))
-        self.tokenizer = _tokenizer(userdict, tuple(extra))
+        paths = [userdict] if isinstance(userdict, Path) else list(userdict or [])
+        self.tokenizer = _tokenizer(paths, tuple(extra))
 
     def terms(self, text: str) -> tuple[list[str], list[str]]:
         """(word terms, bigram terms) of a text."""

@@ -9,7 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.content import ContentError, field_line, read_front_matter
+from bot.content import (
+    ContentError,
+    Folders,
+    field_line,
+    layered_files,
+    layers,
+    read_front_matter,
+    read_text,
+)
 
 CATEGORIES = ("零售户", "党务", "使用帮助")
 MIN_QUESTIONS = 4
@@ -87,8 +95,8 @@ def parse_entry(path: Path) -> tuple[Entry | None, list[ContentError]]:
     """One entry file: the entry (None when unusable) and everything wrong with it."""
     try:
         meta, body = read_front_matter(path)
-    except (ContentError, OSError, UnicodeDecodeError) as exc:
-        return None, [exc if isinstance(exc, ContentError) else ContentError(path, str(exc))]
+    except ContentError as exc:
+        return None, [exc]
     errors: list[ContentError] = []
 
     def err(name: str, message: str) -> None:
@@ -143,27 +151,43 @@ def parse_entry(path: Path) -> tuple[Entry | None, list[ContentError]]:
     return entry, errors
 
 
-def load_entries(content_dir: str | Path) -> tuple[list[Entry], list[ContentError]]:
-    entries: list[Entry] = []
+def policy_files(content: Folders) -> list[tuple[int, Path]]:
+    """(layer, path) of every policy entry file; a site's file replaces a shipped one of the
+    same name."""
+    return layered_files(content, "policies", ["*.md"])
+
+
+def load_entries(
+    content: Folders, skipped: list[Path] | None = None
+) -> tuple[list[Entry], list[ContentError]]:
+    """Every usable entry of every layer. An entry whose id a higher layer uses too is replaced
+    by that one (a site's version of a shipped entry); the same id twice in one layer is an
+    error."""
+    by_id: dict[str, tuple[int, Path, Entry]] = {}
     errors: list[ContentError] = []
-    seen: dict[str, Path] = {}
-    for path in sorted(policies_dir(content_dir).glob("*.md")):
+    for layer, path in policy_files(content):
         entry, problems = parse_entry(path)
         errors.extend(problems)
         if entry is None:
+            if skipped is not None:
+                skipped.append(path)
             continue
-        if entry.id in seen:
+        other = by_id.get(entry.id)
+        if other is not None and other[0] == layer:
+            if skipped is not None:
+                skipped.append(path)
             errors.append(
                 ContentError(
                     path,
-                    f"id '{entry.id}' is also used by {seen[entry.id].name}",
+                    f"id '{entry.id}' is also used by {other[1].name}",
                     field_line(path, "id"),
                 )
             )
             continue
-        seen[entry.id] = path
-        entries.append(entry)
-    return entries, errors
+        if other is None or other[0] < layer:
+            by_id[entry.id] = (layer, path, entry)
+    ordered = sorted(by_id.values(), key=lambda t: t[1].name)
+    return [entry for _, _, entry in ordered], errors
 
 
 def read_synonyms(path: Path) -> tuple[dict[str, str], list[ContentError]]:
@@ -174,7 +198,10 @@ def read_synonyms(path: Path) -> tuple[dict[str, str], list[ContentError]]:
     errors: list[ContentError] = []
     if not path.is_file():
         return mapping, errors
-    lines = path.read_text(encoding="utf-8").lstrip("\ufeff").splitlines()
+    try:
+        lines = read_text(path).splitlines()
+    except ContentError as exc:
+        return mapping, [exc]
     if not lines or lines[0].strip() != SYNONYM_HEADER:
         errors.append(
             ContentError(path, "the first line must be the header variant<TAB>canonical", 1)
@@ -233,10 +260,12 @@ def check_userdict(path: Path) -> list[ContentError]:
     errors: list[ContentError] = []
     if not path.is_file():
         return errors
+    try:
+        text = read_text(path)
+    except ContentError as exc:
+        return [exc]
     seen: dict[str, int] = {}
-    for number, line in enumerate(
-        path.read_text(encoding="utf-8").lstrip("\ufeff").splitlines(), 1
-    ):
+    for number, line in enumerate(text.splitlines(), 1):
         parts = line.strip().split()
         if not parts or parts[0].startswith("#"):
             continue
@@ -255,12 +284,29 @@ def check_userdict(path: Path) -> list[ContentError]:
     return errors
 
 
-def validate(content_dir: str | Path) -> list[ContentError]:
+def dict_files(content: Folders, name: str) -> list[Path]:
+    """A dictionary file (userdict.txt, synonyms.tsv) of every layer that has one: the layers'
+    dictionaries add up (a site's synonym for the same variant wins)."""
+    return [p for p in (dict_dir(root) / name for root in layers(content)) if p.is_file()]
+
+
+def read_all_synonyms(content: Folders) -> tuple[dict[str, str], list[ContentError]]:
+    mapping: dict[str, str] = {}
+    errors: list[ContentError] = []
+    for path in dict_files(content, "synonyms.tsv"):
+        found, problems = read_synonyms(path)
+        mapping.update(found)
+        errors.extend(problems)
+    return mapping, errors
+
+
+def validate(content: Folders) -> list[ContentError]:
     """Everything wrong with the library: entries, required ids, and the dictionaries."""
-    folder = policies_dir(content_dir)
-    if not folder.is_dir():
+    roots = layers(content)
+    folder = policies_dir(roots[-1]) if roots else Path("policies")
+    if not any(policies_dir(root).is_dir() for root in roots):
         return [ContentError(folder, "the policies folder is missing")]
-    entries, errors = load_entries(content_dir)
+    entries, errors = load_entries(content)
     by_id = {e.id: e for e in entries}
     for category, ids in REQUIRED_IDS.items():
         for entry_id in ids:
@@ -276,7 +322,7 @@ def validate(content_dir: str | Path) -> list[ContentError]:
                         f"entry '{entry_id}' should be in category {category}, not {entry.category}",
                     )
                 )
-    words = dict_dir(content_dir)
-    errors.extend(check_userdict(words / "userdict.txt"))
-    errors.extend(read_synonyms(words / "synonyms.tsv")[1])
+    for path in dict_files(content, "userdict.txt"):
+        errors.extend(check_userdict(path))
+    errors.extend(read_all_synonyms(content)[1])
     return errors

@@ -8,14 +8,25 @@ the best entry is a confident match, else up to 3 suggestions, else nothing.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.content import Folders, layers, log_problems
 from bot.knowledge.analyzer import Analyzer
-from bot.knowledge.entries import Entry, dict_dir, load_entries, policies_dir, read_synonyms
+from bot.knowledge.entries import (
+    Entry,
+    dict_dir,
+    dict_files,
+    load_entries,
+    policy_files,
+    read_all_synonyms,
+)
 from bot.knowledge.index import Field, Index
+
+log = logging.getLogger(__name__)
 
 # Field weights: what people ask (title, alternative questions) counts most, then keywords,
 # then the answer text.
@@ -83,19 +94,20 @@ class Library:
 
     # -- loading ---------------------------------------------------------------------------
     @classmethod
-    def load(cls, content_dir: str | Path) -> Library:
-        """Read the library (cached while the files stay the same). Entries with errors are
-        skipped here; `validate()` reports them."""
-        key = _fingerprint(Path(content_dir))
+    def load(cls, content: Folders) -> Library:
+        """Read the library from one content folder or several in layers (cached while the
+        files stay the same). A broken entry or dictionary is skipped with one log line naming
+        it and the reason; `validate()` reports everything."""
+        key = _fingerprint(content)
         with _cache_lock:
             cached = _cache.get(key)
         if cached is not None:
             return cached
-        entries, _errors = load_entries(content_dir)
-        words = dict_dir(content_dir)
-        synonyms, _ = read_synonyms(words / "synonyms.tsv")
-        userdict = words / "userdict.txt"
-        library = cls(entries, Analyzer(userdict if userdict.is_file() else None, synonyms))
+        skipped: list[Path] = []
+        entries, errors = load_entries(content, skipped)
+        synonyms, dict_errors = read_all_synonyms(content)
+        log_problems("policy library", [*errors, *dict_errors], skipped)
+        library = cls(entries, Analyzer(dict_files(content, "userdict.txt"), synonyms))
         with _cache_lock:
             if len(_cache) > 8:
                 _cache.clear()
@@ -138,10 +150,11 @@ _cache: dict[tuple[object, ...], Library] = {}
 _cache_lock = threading.Lock()
 
 
-def _fingerprint(content_dir: Path) -> tuple[object, ...]:
+def _fingerprint(content: Folders) -> tuple[object, ...]:
     """The content as it is on disk now: every policy and dictionary file's size and mtime."""
-    files = sorted(policies_dir(content_dir).glob("*.md")) + sorted(
-        p for p in dict_dir(content_dir).glob("*") if p.is_file()
+    roots = layers(content)
+    files = [p for _, p in policy_files(content)] + sorted(
+        p for root in roots for p in dict_dir(root).glob("*") if p.is_file()
     )
     stats = []
     for path in files:
@@ -150,4 +163,4 @@ def _fingerprint(content_dir: Path) -> tuple[object, ...]:
         except OSError:
             continue
         stats.append((str(path), st.st_size, st.st_mtime_ns))
-    return (str(content_dir.resolve()), tuple(stats))
+    return (tuple(str(r.resolve()) for r in roots), tuple(stats))

@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from bot.content import ContentError
+from bot.content import ContentError, Folders, layered_files, log_problems, read_text
 
 log = logging.getLogger(__name__)
 
@@ -104,39 +104,51 @@ class QuizBank:
         return [q.id for q in self.questions]
 
     @classmethod
-    def load(cls, quiz_dir: str | Path) -> QuizBank:
-        """Every valid question of every `*.yaml` file (invalid ones are logged and left out)."""
-        questions: list[Question] = []
-        for path in quiz_files(quiz_dir):
+    def load(cls, quizzes: Folders) -> QuizBank:
+        """Every valid question of every `*.yaml` file of one folder or several in layers (a
+        site's file replaces the shipped file of the same name, a site's question the shipped
+        question with the same id). A file that can't be read is skipped and a broken question
+        left out, each with one log line naming the file and the reason."""
+        layered: list[tuple[int, Question]] = []
+        problems: list[ContentError] = []
+        for layer, path in layered_quiz_files(quizzes):
             try:
-                text = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                log.warning("cannot read %s: %s", path, exc)
+                text = read_text(path)
+            except ContentError as exc:
+                problems.append(exc)
                 continue
             found, errors = parse_file(path, text)
-            for error in errors:
-                log.warning("quiz bank: %s", error)
-            questions.extend(found)
-        return cls(questions)
+            problems.extend(errors)
+            layered.extend((layer, q) for q in found)
+        log_problems("quiz bank", problems)
+        # Higher layers first, so "keep the first of a duplicate id" keeps the site's question.
+        ordered = [q for _, q in sorted(layered, key=lambda t: -t[0])]
+        winners = {q.id: q for q in reversed(ordered)}
+        return cls(q for _, q in layered if winners.get(q.id) is q)
 
 
-def quiz_files(quiz_dir: str | Path) -> list[Path]:
-    root = Path(quiz_dir)
-    if not root.is_dir():
-        return []
-    return sorted(p for p in root.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+def layered_quiz_files(quizzes: Folders) -> list[tuple[int, Path]]:
+    return layered_files(quizzes, "", ["*.yaml", "*.yml"])
 
 
-def validate(quiz_dir: str | Path) -> list[ContentError]:
-    """Every problem in the bank, with file and line: the strict check behind check-content."""
-    files: list[tuple[Path, str]] = []
+def quiz_files(quizzes: Folders) -> list[Path]:
+    return [path for _, path in layered_quiz_files(quizzes)]
+
+
+def validate(quizzes: Folders) -> list[ContentError]:
+    """Every problem in the bank, with file and line: the strict check behind check-content.
+    A question id used again in a higher layer replaces the lower one (no error); the same id
+    twice within one layer is an error."""
+    by_layer: dict[int, list[tuple[Path, str]]] = {}
     errors: list[ContentError] = []
-    for path in quiz_files(quiz_dir):
+    for layer, path in layered_quiz_files(quizzes):
         try:
-            files.append((path, path.read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError) as exc:
-            errors.append(ContentError(path, f"cannot read: {exc}"))
-    return errors + validate_texts(files)
+            by_layer.setdefault(layer, []).append((path, read_text(path)))
+        except ContentError as exc:
+            errors.append(exc)
+    for layer in sorted(by_layer):
+        errors.extend(validate_texts(by_layer[layer]))
+    return errors
 
 
 def validate_texts(files: Iterable[tuple[Path, str]]) -> list[ContentError]:
