@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean wheelhouse
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,5 +30,13 @@ bench: $(STAMP)
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/broadcast.py
 
+# Every wheel an offline install needs (run it where the package index is reachable, on the
+# same OS and Python as the target): then `pip install --no-index --find-links wheelhouse
+# dangjian-bot` on the intranet machine.
+wheelhouse: $(STAMP)
+	rm -rf wheelhouse
+	$(BIN)/pip wheel --wheel-dir wheelhouse .
+	@echo "wheelhouse/: $$(ls wheelhouse | wc -l) wheels"
+
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache wheelhouse build

@@ -25,6 +25,7 @@ with "…" where the type allows it. The full text is behind the template's link
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import re
@@ -85,8 +86,10 @@ KNOWN_TYPES = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=16)
 def parse_templates(config: str) -> dict[str, Template]:
-    """kind -> Template from DANGJIAN_WECHAT_TEMPLATES. Raises TemplateConfigError."""
+    """kind -> Template from DANGJIAN_WECHAT_TEMPLATES (cached: don't change the result).
+    Raises TemplateConfigError."""
     text = config.strip()
     if not text:
         return {}

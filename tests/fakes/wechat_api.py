@@ -187,6 +187,10 @@ class FakeWeChatAPI:
             self.messages.clear()
             self.calls.clear()
             self.token_fetches.clear()
+            self.custom_since_wrote.clear()
+            self.client_msg_ids.clear()
+            self.wecom_recent.clear()
+            self.duplicates_dropped.clear()
 
     def wait_idle(self, timeout: float = 10.0) -> None:
         """Wait until no request is being handled (a slow one finishes after its client gave
