@@ -68,15 +68,16 @@ class StudyLibrary:
 def load_items(
     content: Folders, skipped: list[Path] | None = None
 ) -> tuple[list[StudyItem], list[ContentError]]:
-    """Every valid study item in `<folder>/study/*.md` of each layer. A site's file replaces
-    the shipped file of the same name, and a site's item the shipped item with the same id."""
+    """Every valid study item in `<folder>/study/*.md` of each layer (or, given one folder
+    without a `study` subfolder, in that folder). A site's file replaces the shipped file of
+    the same name, and a site's item the shipped item with the same id."""
     found: dict[str, tuple[int, Path, StudyItem]] = {}
     errors: list[ContentError] = []
-    # A `study` folder itself is accepted too (the layout before content folders had layers).
-    roots = [
-        r.parent if r.name == "study" and not (r / "study").is_dir() else r for r in layers(content)
-    ]
-    for layer, path in layered_files(roots, "study", ["*.md"]):
+    if isinstance(content, str | Path) and not (Path(content) / "study").is_dir():
+        folders = [Path(content)]  # one folder of study items itself
+    else:
+        folders = [r / "study" for r in layers(content)]
+    for layer, path in layered_files(folders, "", ["*.md"]):
         try:
             meta, body = read_front_matter(path)
             item = _item(path, meta, body)

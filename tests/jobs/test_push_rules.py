@@ -11,12 +11,12 @@ from typing import Any
 
 import requests
 
+from bot import notices
 from bot.app import create_app
 from bot.channels.templates import sign
 from bot.channels.wechat_push import WeChatPush
 from bot.clock import FixedClock, stamp
 from bot.demo import load_demo
-from bot.jobs import notices
 from bot.jobs.dispatch import Dispatcher
 from bot.services import Services, build_services
 from storage import broadcasts, members, outbox
