@@ -22,8 +22,8 @@ def import_quizzes(file: Path, name: str | None) -> None:
     """从 Excel 导入题库（模板：quizzes/template.xlsx）。有错误的行会按行号列出，整份不导入。
 
     Import questions from an Excel workbook (columns 题型, 题干, 选项A…选项F, 答案, 解析, 出处,
-    标签, optional 编号) into quizzes/imported-<name>.yaml. Any bad row is reported by its row
-    number and nothing is imported. Restart the service to load the new questions.
+    标签, optional 编号) into the data folder's quizzes/imported-<name>.yaml. Any bad row is
+    reported by its row number and nothing is imported. Run `dangjian reload` to load them.
     """
     from bot.quiz.excel import ImportFailed, import_xlsx
 
@@ -36,7 +36,10 @@ def import_quizzes(file: Path, name: str | None) -> None:
         raise click.ClickException(
             f"{len(exc.errors)} 处错误，未导入任何题目。{len(exc.errors)} error(s); nothing imported."
         ) from exc
-    click.echo(f"已导入 {count} 道题 → {target}（重启服务后生效）imported {count} questions")
+    click.echo(
+        f"已导入 {count} 道题 → {target}（运行 dangjian reload 后生效）imported {count} questions;"
+        " run `dangjian reload`"
+    )
 
 
 @click.command("export-quizzes")
