@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from bot.clock import stamp
+from bot.clock import parse_stamp, stamp
 from storage import meetings, members
 
 MONTHLY = ("支委会", "党小组会")
@@ -66,9 +66,11 @@ def check(store: Any, branch_id: int, day: date, now: datetime) -> BranchComplia
         stamp(datetime(q_end.year, q_end.month, 1, tzinfo=tz)),
     )
     result = BranchCompliance(branch_id, name, m_start, q_start)
-    in_month = [r for r in rows if m_start.isoformat() <= r["starts_at"][:10] < m_end.isoformat()]
+    in_month = [
+        r for r in rows if m_start <= parse_stamp(r["starts_at"]).astimezone(tz).date() < m_end
+    ]
     for r in rows:
-        held = datetime.fromisoformat(r["starts_at"]) <= now
+        held = parse_stamp(r["starts_at"]) <= now
         bucket = result.held if held else result.planned
         bucket[r["type"]] = bucket.get(r["type"], 0) + 1
     if not any(r["type"] == "支委会" for r in in_month):

@@ -7,10 +7,10 @@ Used by the chat (发布通知 / 定时通知), the command line (`dangjian broa
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
-from bot.clock import day_of, stamp
+from bot.clock import day_of, parse_stamp, stamp
 from bot.services import Services
 from bot.text import shorten
 from bot.when import show
@@ -108,12 +108,12 @@ def queue_due(services: Services, now: datetime) -> int:
     return len(due)
 
 
-def summary_text(store: Any, row: dict[str, Any]) -> str:
+def summary_text(store: Any, row: dict[str, Any], tz: tzinfo) -> str:
     counts = outbox.reasons(store, broadcasts.job_name(int(row["id"])))
     sent = sum(n for (status, _), n in counts.items() if status == "sent")
     skipped = {reason: n for (status, reason), n in counts.items() if status == "skipped"}
     failed = {reason: n for (status, reason), n in counts.items() if status == "failed"}
-    when = show(datetime.fromisoformat(row["send_at"]))
+    when = show(parse_stamp(row["send_at"]), tz)
     lines = [
         f"【通知送达情况】{when} 的通知「{shorten(row['text'], 20)}」"
         f"（{audience(row['branch'], row['group'])} {row['recipients']} 人）：",
@@ -158,7 +158,7 @@ def summarize_finished(services: Services, now: datetime) -> int:
                             day_of(now),
                             int(row["author_id"]),
                             "summary",
-                            summary_text(store, full),
+                            summary_text(store, full, services.clock.tz),
                         )
                     ],
                     stamp(now),

@@ -88,7 +88,9 @@ def for_member(store: Store, member_id: int, start: str, end: str) -> list[dict[
     """Meetings a member is invited to, starting in [start, end), with the member's status."""
     return store.query(
         _MEETING_SQL.replace(
-            "SELECT x.*", "SELECT x.*, mm.status AS my_status, mm.reason AS my_reason"
+            "SELECT x.*",
+            "SELECT x.*, mm.status AS my_status, mm.reason AS my_reason,"
+            " mm.wrong_codes AS my_wrong_codes",
         )
         + " JOIN meeting_members mm ON mm.meeting_id = x.id AND mm.member_id = ?"
         " WHERE x.cancelled = 0 AND x.starts_at >= ? AND x.starts_at < ?"
@@ -106,9 +108,11 @@ def in_branch_between(store: Store, branch_id: int, start: str, end: str) -> lis
 
 
 def attendees(store: Store, meeting_id: int) -> list[dict[str, Any]]:
-    """Everyone the meeting concerns, with status, reason and name, by member id."""
+    """Everyone the meeting concerns, with status, reason, wrong sign-in codes and name, by
+    member id."""
     return store.query(
-        "SELECT mm.member_id, mm.status, mm.reason, mm.at, m.name FROM meeting_members mm"
+        "SELECT mm.member_id, mm.status, mm.reason, mm.at, mm.wrong_codes, m.name"
+        " FROM meeting_members mm"
         " JOIN members m ON m.id = mm.member_id WHERE mm.meeting_id = ? ORDER BY mm.member_id",
         (meeting_id,),
     )
@@ -130,6 +134,25 @@ def set_status(
         (status, reason, now, meeting_id, member_id),
     )
     return cur.rowcount == 1
+
+
+def count_wrong_code(store: Store, meeting_ids: Iterable[int], member_id: int) -> None:
+    """One more wrong sign-in code for the member at each of these meetings."""
+    for meeting_id in meeting_ids:
+        store.execute(
+            "UPDATE meeting_members SET wrong_codes = wrong_codes + 1"
+            " WHERE meeting_id = :meeting AND member_id = :member",
+            {"meeting": meeting_id, "member": member_id},
+        )
+
+
+def invitation(store: Store, meeting_id: int, member_id: int) -> dict[str, Any] | None:
+    """The member's row for a meeting (status, reason, wrong_codes), or None if not invited."""
+    return store.one(
+        "SELECT status, reason, wrong_codes FROM meeting_members"
+        " WHERE meeting_id = :meeting AND member_id = :member",
+        {"meeting": meeting_id, "member": member_id},
+    )
 
 
 def due_reminders(store: Store, which: str, now: str, horizon: str) -> list[dict[str, Any]]:

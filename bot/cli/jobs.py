@@ -39,16 +39,19 @@ def _group(store: Any, branch_id: int, name: str | None) -> dict[str, Any] | Non
 
 
 def _when(services: Any, text: str) -> datetime:
-    from bot.when import WhenError, parse_when
+    from bot.when import WhenError, examples, parse_when
 
+    now = services.clock.now()
     try:
-        when = parse_when(text, services.clock.tz)
+        when = parse_when(text, now)
     except WhenError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(f"{exc} 例如：{examples(now)}。") from exc
     if when.rest:
         raise click.ClickException(f"时间后面多了「{when.rest}」。Unexpected text after the time.")
-    if when.at <= services.clock.now():
-        raise click.ClickException("这个时间已经过去了。That time has passed.")
+    if when.at <= now:
+        raise click.ClickException(
+            f"这个时间已经过去了，例如可以写：{examples(now)}。That time has passed."
+        )
     return when.at
 
 
@@ -89,7 +92,7 @@ def outbox(status: str | None, job: str | None, limit: int) -> None:
 @click.argument("text")
 @click.option("--branch", required=True, help="支部名称。Branch name.")
 @click.option("--group", help="只发给这个党小组。Only this party group.")
-@click.option("--at", "at_text", help="定时发送，如 '2026-12-01 09:00'。Send at this time.")
+@click.option("--at", "at_text", help="定时发送，如 '明天 09:00'、'周五 15:00'。Send at this time.")
 @click.option("--from", "author_phone", help="署名党员的手机号（收送达情况）。Author's phone.")
 @click.option("--yes", is_flag=True, help="不再确认。Do not ask for confirmation.")
 def broadcast(
@@ -106,6 +109,7 @@ def broadcast(
     the author (--from) gets the delivery summary.
     """
     from bot import notices
+    from bot.when import weekday
     from storage import members
 
     services = _services()
@@ -124,7 +128,8 @@ def broadcast(
     group_id = int(g["id"]) if g else None
     count = len(notices.recipients(store, int(b["id"]), group_id))
     who = notices.audience(b["name"], g["name"] if g else None)
-    click.echo(f"发给 {who} {count} 人" + (f"，{at:%Y-%m-%d %H:%M} 发送" if at else "") + "：")
+    when = f"，{at:%Y-%m-%d}（{weekday(at.date())}）{at:%H:%M} 发送" if at else ""
+    click.echo(f"发给 {who} {count} 人{when}：")
     click.echo(body)
     if not yes and not click.confirm("确认发送？Send?", default=False):
         click.echo("已取消。Cancelled.")
@@ -141,9 +146,9 @@ def broadcast(
 
 @click.group()
 def meeting() -> None:
-    """三会一课会议：安排、列表、出勤。
+    """三会一课会议：安排、列表、出勤、补签。
 
-    三会一课 meetings: add, list, attendance.
+    三会一课 meetings: add, list, attendance, signin (sign a member in).
     """
 
 
@@ -157,7 +162,9 @@ def meeting() -> None:
 )
 @click.option("--branch", required=True, help="支部名称。Branch name.")
 @click.option("--group", help="党小组（党小组会必填）。Party group (required for 党小组会).")
-@click.option("--at", "at_text", required=True, help="开始时间，如 '2026-12-05 15:00'。Start.")
+@click.option(
+    "--at", "at_text", required=True, help="开始时间，如 '周五 15:00'、'12月11日 15:00'。Start."
+)
 @click.option("--place", default="地点待定", show_default=True, help="地点。Place.")
 @click.option("--by", "author_phone", help="组织者手机号（收请假通知）。Organizer's phone.")
 def meeting_add(
@@ -173,6 +180,7 @@ def meeting_add(
     Create a meeting, notify the members it concerns, and print the 4-digit sign-in code.
     """
     from bot import meetings
+    from bot.when import show
     from storage import members
 
     services = _services()
@@ -194,7 +202,7 @@ def meeting_add(
         services.clock.now(),
     )
     click.echo(
-        f"会议编号 {created.id}，已通知 {created.invited} 人，签到码 {created.code}。"
+        f"会议编号 {created.id}，{show(at, now=services.clock.now())}，已通知 {created.invited} 人，签到码 {created.code}。"
         f"Meeting {created.id}: {created.invited} members notified, sign-in code {created.code}."
     )
 
@@ -221,7 +229,7 @@ def meeting_list(branch: str | None, show_all: bool) -> None:
         signed = sum(1 for p in people if p["status"] == "signed")
         leave = sum(1 for p in people if p["status"] == "leave")
         click.echo(
-            f"#{r['id']} {r['branch']} {jm.describe(r)}  签到码 {r['code']}  "
+            f"#{r['id']} {r['branch']} {jm.describe(r, services.clock.tz)}  签到码 {r['code']}  "
             f"应到 {len(people)} 实到 {signed} 请假 {leave}"
         )
     if not rows:
@@ -242,7 +250,30 @@ def meeting_attendance(meeting_id: int) -> None:
     row = meetings.get(services.store, meeting_id)
     if row is None:
         raise click.ClickException(f"没有编号为 {meeting_id} 的会议。No such meeting.")
-    click.echo(jm.report(services.store, row, services.clock.now()))
+    click.echo(jm.report(services.store, row, services.clock.now(), services.clock.tz))
+
+
+@meeting.command("signin")
+@click.argument("meeting_id", type=int)
+@click.argument("phone")
+def meeting_signin(meeting_id: int, phone: str) -> None:
+    """为到会党员补签（如签到码输错5次被锁定），记出勤和会议积分。
+
+    Sign a member in to a meeting on the secretary's word (for example after five wrong codes
+    locked them out): marks them present and awards the meeting points once. MEETING_ID is the
+    number shown by `dangjian meeting list`; PHONE is the member's phone number.
+    """
+    from bot import meetings as jm
+    from storage import members
+
+    services = _services()
+    member = members.by_phone(services.store, phone.strip())
+    if member is None:
+        raise click.ClickException(f"没有手机号为 {phone} 的党员。No member with that phone.")
+    try:
+        click.echo(jm.sign_in_for(services, meeting_id, member, services.clock.now()))
+    except jm.SignInRefused as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @click.command()

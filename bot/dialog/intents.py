@@ -2,7 +2,8 @@
 
 Dispatch tiers (bot/dialog/router.py):
   1. STATE_HANDLERS — the member's current dialog state (a quiz in progress, a broadcast waiting
-     for 确认, suggestions waiting for 1/2/3). Each returns None when the message is not for it.
+     for 确认, suggestions waiting for 1/2/3). Each returns None when the message is not for it;
+     it may add a line to ctx.notes (shown before the reply), as a dropped notice preview does.
   2. INTENTS — exact commands, first match wins. `args=True` commands take text after the word
      (签到 1234); their handler may return None to let a question fall through to the library.
   3. The policy library (handlers/ask.answer_question).
@@ -146,11 +147,18 @@ INTENTS: tuple[Intent, ...] = (
         "scheduled_notice",
         ("定时通知",),
         broadcast.schedule,
-        "定时通知 2026-12-01 09:00 内容 — 定时发通知",
+        "定时通知 明天 09:00 内容 — 定时发通知",
         audience=SECRETARY,
         args=True,
         member=True,
         roles=SECRETARY_ROLES,
+    ),
+    Intent(
+        "confirm_nothing",
+        ("确认", "确定", "确认发送"),
+        broadcast.nothing_pending,
+        "确认 — 确认发送刚才预览的通知",
+        audience=HIDDEN,
     ),
     Intent(
         "cancel_notice",
@@ -166,7 +174,7 @@ INTENTS: tuple[Intent, ...] = (
         "meeting",
         ("会议",),
         meeting.create,
-        "会议 支部党员大会 2026-12-05 15:00 地点 — 安排三会一课",
+        "会议 支部党员大会 周五 15:00 地点 — 安排三会一课",
         audience=SECRETARY,
         args=True,
         member=True,

@@ -60,6 +60,8 @@ class Router:
                 before = copy.deepcopy(state)
                 ctx = Context(self.services, inbound, member, now, state, former)
                 intent, reply = self.dispatch(ctx)
+                if ctx.notes:
+                    reply = Reply("\n".join([*ctx.notes, reply.text]).strip())
                 if ctx.state != before:
                     sessions.save(store, inbound.channel, inbound.user_id, ctx.state, _stamp(now))
                 return self.log(inbound, now, intent, reply, render)

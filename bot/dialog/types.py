@@ -60,6 +60,8 @@ class Context:
     # The deactivated member this account belongs to (then `member` is None): they keep their
     # history but act as no one (see `dangjian members deactivate`).
     former: Member | None = None
+    # Lines shown before the reply, e.g. that a waiting notice preview was dropped.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def store(self) -> Any:

@@ -160,7 +160,7 @@ def test_meeting_over_wecom(peer: WeComPeer, clock: FixedClock) -> None:
     created = secretary.say("会议 党课 2026-12-02 10:00 党员活动室")
     code = re.search(r"签到码：(\d{4})", created).group(1)  # type: ignore[union-attr]
     clock.set("2026-12-02T09:45:00+08:00")
-    assert zhang.say(f"签到 {code}") == "签到成功！党课 12月2日 10:00 党员活动室。积分 +2。"
+    assert zhang.say(f"签到 {code}") == "签到成功！党课 12月2日（周三）10:00 党员活动室。积分 +2。"
     assert (
         secretary.say("出勤").splitlines()[1] == "应到 10 人，实到 1 人，请假 0 人，未签到 9 人。"
     )

@@ -47,7 +47,7 @@ def test_notice_preview_confirm_dispatch_and_summary(
     drain(api_services)
     summary = [m.text for m in fake_api.received("custom") if m.touser == "o-wang"][-1]
     assert summary.startswith(
-        "【通知送达情况】12月2日 09:00 的通知「周五下午3点在三楼会议室召开支部党员大…」（机关党支部全体 10 人）："
+        "【通知送达情况】12月2日（周三）09:00 的通知「周五下午3点在三楼会议室召开支部党员大…」（机关党支部全体 10 人）："
     )
     assert "已送达 3 人。" in summary
     assert "未发送 7 人：未绑定微信 7 人。" in summary
@@ -107,10 +107,10 @@ def test_scheduled_notice(
     secretary = bind(oa, "o-wang", "王建国", "13800000001")
     bind(oa, "o-zhang", "张伟", "13800000003")
     preview = secretary.say("定时通知 2026-12-03 09:00 明早九点在大厅集合，参加主题党日活动。")
-    assert preview.startswith("【通知预览】将于 12月3日 09:00 发给机关党支部全体 10 人：")
+    assert preview.startswith("【通知预览】将于 12月3日（周四）09:00 发给机关党支部全体 10 人：")
     assert (
         secretary.say("确认")
-        == "已安排（编号 1）：12月3日 09:00 发给 10 人。发送后会告诉你送达情况。"
+        == "已安排（编号 1）：12月3日（周四）09:00 发给 10 人。发送后会告诉你送达情况。"
         "\n要撤回，发送「撤回通知 1」。"
     )
     assert run_job(api_services, "scheduled_broadcasts") == 0
@@ -126,11 +126,12 @@ def test_scheduled_notice(
 
 def test_scheduled_notice_refuses_bad_times(oa: WeChatPeer) -> None:
     secretary = bind(oa, "o-wang", "王建国", "13800000001")
-    assert secretary.say("定时通知 2026-12-01 09:00 开会").startswith("12月1日 09:00 已经过去了")
-    assert secretary.say("定时通知 2026-02-30 09:00 开会").startswith(
-        "2026-02-30 09:00 不是有效的日期或时间"
+    assert secretary.say("定时通知 2026-12-01 09:00 开会").startswith(
+        "12月1日（周二）09:00 已经过去了"
     )
-    assert secretary.say("定时通知 明天早上 开会").startswith("时间格式不对")
+    assert secretary.say("定时通知 2026-02-30 09:00 开会").startswith("没有 2月30日 这一天")
+    assert secretary.say("定时通知 明天早上 开会").startswith("请写上具体时间（几点几分）。")
+    assert secretary.say("定时通知 开会 明天").startswith("没看懂时间。")
     assert secretary.say("定时通知 2026-12-05").startswith("请写上具体时间")
     assert secretary.say("定时通知 2026-12-05 09:00").startswith("请在时间后面写上通知内容")
     assert (
@@ -167,7 +168,7 @@ def test_cancel_a_scheduled_notice(
     secretary.say("定时通知 2026-12-03 09:00 明早九点在大厅集合")
     secretary.say("确认")
     assert secretary.say("撤回通知") == (
-        "待发送的定时通知（发送「撤回通知 编号」撤回）：\n1. 12月3日 09:00 明早九点在大厅集合"
+        "待发送的定时通知（发送「撤回通知 编号」撤回）：\n1. 12月3日（周四）09:00 明早九点在大厅集合"
     )
     assert "只有支部书记或管理员" in member.say("撤回通知 1")
     assert other_branch.say("撤回通知 1").startswith("本支部没有编号为 1 的通知")

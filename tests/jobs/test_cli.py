@@ -96,7 +96,7 @@ def test_meeting_commands_and_compliance(services: Services) -> None:
     )
     assert r.exit_code == 0, r.output
     code = re.search(r"签到码 (\d{4})", r.output).group(1)  # type: ignore[union-attr]
-    assert "会议编号 1，已通知 5 人" in r.output
+    assert "会议编号 1，2099年3月5日（周四）15:00，已通知 5 人" in r.output
     r = _run(
         services,
         "meeting",
@@ -111,7 +111,7 @@ def test_meeting_commands_and_compliance(services: Services) -> None:
     assert r.exit_code == 1 and "--group" in r.output
     r = _run(services, "meeting", "list")
     assert (
-        f"#1 机关党支部 党小组会（专卖党小组） 3月5日 15:00 二楼  签到码 {code}  应到 5 实到 0 请假 0"
+        f"#1 机关党支部 党小组会（专卖党小组） 3月5日（周四）15:00 二楼  签到码 {code}  应到 5 实到 0 请假 0"
         in r.output
     )
     r = _run(services, "meeting", "attendance", "1")

@@ -30,39 +30,46 @@ def test_meeting_leave_sign_in_and_attendance(
 
     created = secretary.say("会议 支部党员大会 2026-12-05 15:00 三楼会议室")
     assert created.startswith(
-        "已安排：支部党员大会 12月5日 15:00 三楼会议室，已通知机关党支部 10 人，会前24小时和1小时会再提醒。"
+        "已安排：支部党员大会 12月5日（周六）15:00 三楼会议室，已通知机关党支部 10 人，会前24小时和1小时会再提醒。"
     )
     code = _code(created)
     notices = outbox_rows(services, "meeting:1:notice")
     assert len(notices) == 10
-    assert notices[0]["text"].startswith("【会议通知】支部党员大会 12月5日 15:00 三楼会议室")
+    assert notices[0]["text"].startswith("【会议通知】支部党员大会 12月5日（周六）15:00 三楼会议室")
 
     assert (
         zhangwei.say("请假")
-        == "请写上请假原因，例如：请假 出差在外。下一次会议：支部党员大会 12月5日 15:00 三楼会议室。"
+        == "请写上请假原因，例如：请假 出差在外。下一次会议：支部党员大会 12月5日（周六）15:00 三楼会议室。"
     )
     assert (
         zhangwei.say("请假 到市局参加培训")
-        == "已为你请假：支部党员大会 12月5日 15:00 三楼会议室。原因：到市局参加培训。"
+        == "已为你请假：支部党员大会 12月5日（周六）15:00 三楼会议室。原因：到市局参加培训。"
     )
     leave_rows = outbox_rows(services, "meeting:1:leave:3")
     assert [(r["name"], r["text"]) for r in leave_rows] == [
         (
             "王建国",
-            "【请假】张伟 请假不参加支部党员大会 12月5日 15:00 三楼会议室。原因：到市局参加培训",
+            "【请假】张伟 请假不参加支部党员大会 12月5日（周六）15:00 三楼会议室。原因：到市局参加培训",
         )
     ]
 
     clock.set("2026-12-05T14:20:00+08:00")
     assert (
         liu.say(f"签到 {code}")
-        == "还没到签到时间：支部党员大会 12月5日 15:00 三楼会议室，12月5日 14:30 起可以签到。"
+        == "还没到签到时间：支部党员大会 12月5日（周六）15:00 三楼会议室，12月5日（周六）14:30 起可以签到。"
     )
     clock.set("2026-12-05T14:35:00+08:00")
     wrong = "0000" if code != "0000" else "1111"
-    assert liu.say(f"签到 {wrong}") == "签到码不对，请核对会场公布的4位签到码后重试。"
-    assert liu.say(f"签到 {code}") == "签到成功！支部党员大会 12月5日 15:00 三楼会议室。积分 +2。"
-    assert liu.say(f"签到{code}") == "你已经签到过了：支部党员大会 12月5日 15:00 三楼会议室。"
+    assert (
+        liu.say(f"签到 {wrong}") == "签到码不对，请核对会场公布的4位签到码后重试（还可以试 4 次）。"
+    )
+    assert (
+        liu.say(f"签到 {code}")
+        == "签到成功！支部党员大会 12月5日（周六）15:00 三楼会议室。积分 +2。"
+    )
+    assert (
+        liu.say(f"签到{code}") == "你已经签到过了：支部党员大会 12月5日（周六）15:00 三楼会议室。"
+    )
     assert secretary.say(f"签到 {code}").startswith("签到成功！")
     assert (
         xuhai.say(f"签到 {code}")
@@ -73,15 +80,15 @@ def test_meeting_leave_sign_in_and_attendance(
 
     during = secretary.say("出勤")
     assert during.splitlines()[:2] == [
-        "支部党员大会 12月5日 15:00 三楼会议室",
+        "支部党员大会 12月5日（周六）15:00 三楼会议室",
         "应到 10 人，实到 2 人，请假 1 人，未签到 7 人。",
     ]
-    assert f"签到码 {code}，12月5日 15:30 截止签到。" in during
+    assert f"签到码 {code}，12月5日（周六）15:30 截止签到。" in during
 
     clock.set("2026-12-05T15:31:00+08:00")
     late = bound(wechat, "o-chenjing", "陈静", "13800000005")
     assert late.say(f"签到 {code}") == (
-        "签到已经结束了（会议开始后30分钟内可以签到）：支部党员大会 12月5日 15:00 三楼会议室。如有疑问请联系支部书记。"
+        "签到已经结束了（会议开始后30分钟内可以签到）：支部党员大会 12月5日（周六）15:00 三楼会议室。如有疑问请联系支部书记。"
     )
     after = secretary.say("出勤").splitlines()
     assert after[1] == "应到 10 人，实到 2 人，请假 1 人，缺席 7 人。"
@@ -109,12 +116,12 @@ def test_leave_after_start_is_refused(
 def test_meeting_scopes(wechat: WeChatPeer, secretary: Member) -> None:
     services = _services(wechat)
     own = secretary.say("会议 党小组会 2026-12-06 10:00 活动室")
-    assert own.startswith("已安排：党小组会 12月6日 10:00 活动室，已通知综合党小组 5 人")
+    assert own.startswith("已安排：党小组会 12月6日（周日）10:00 活动室，已通知综合党小组 5 人")
     named = secretary.say("会议 党小组会 专卖党小组 2026-12-07 10:00 二楼")
-    assert named.startswith("已安排：党小组会 12月7日 10:00 二楼，已通知专卖党小组 5 人")
+    assert named.startswith("已安排：党小组会 12月7日（周一）10:00 二楼，已通知专卖党小组 5 人")
     committee = secretary.say("会议 支委会 2026-12-08 16:00")
     assert committee.startswith(
-        "已安排：支委会 12月8日 16:00 地点待定，已通知机关党支部支委（书记、管理员、党小组长） 4 人"
+        "已安排：支委会 12月8日（周二）16:00 地点待定，已通知机关党支部支委（书记、管理员、党小组长） 4 人"
     )
     names = {r["name"] for r in outbox_rows(services, "meeting:3:notice")}
     assert names == {"王建国", "李秀英", "杨帆", "吴芳"}
@@ -123,12 +130,13 @@ def test_meeting_scopes(wechat: WeChatPeer, secretary: Member) -> None:
 def test_bad_meetings(wechat: WeChatPeer, secretary: Member, zhangwei: Member) -> None:
     assert secretary.say("会议").startswith("安排会议的格式：会议 类型 日期 时间 地点")
     assert secretary.say("会议 支部党员大会 2026-12-01 15:00 三楼").startswith(
-        "12月1日 15:00 已经过去了"
+        "12月1日（周二）15:00 已经过去了"
     )
-    assert secretary.say("会议 支部党员大会 下周五 三楼").startswith("时间格式不对")
+    assert secretary.say("会议 支部党员大会 下周五 三楼").startswith("请写上具体时间（几点几分）。")
     assert secretary.say("会议 支部党员大会 2026-13-01 15:00 三楼").startswith(
-        "2026-13-01 15:00 不是有效的日期"
+        "没有 13月1日 这一天，请检查日期。"
     )
+    assert secretary.say("会议 支部党员大会 开会啦").startswith("没看懂时间。")
     assert not secretary.say("会议记录怎么写").startswith("已安排")
     assert (
         zhangwei.say("会议 党课 2026-12-05 15:00 三楼")
@@ -150,7 +158,9 @@ def test_reminders_24h_and_1h_once_and_not_to_those_on_leave(
     assert run_job(services, "meeting_reminders") == 9  # 10 minus 张伟 on leave
     assert run_job(services, "meeting_reminders") == 0
     rows = outbox_rows(services, "meeting:1:24h")
-    assert rows[0]["text"].startswith("【会议提醒】明天召开主题党日 12月5日 15:00 红色教育基地")
+    assert rows[0]["text"].startswith(
+        "【会议提醒】明天召开主题党日 12月5日（周六）15:00 红色教育基地"
+    )
     assert "张伟" not in {r["name"] for r in rows}
     clock.set("2026-12-05T14:00:10+08:00")
     assert run_job(services, "meeting_reminders") == 9
