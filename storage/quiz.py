@@ -162,19 +162,15 @@ def streak(store: Store, member_id: int, day: str) -> int:
     return consecutive_days([r["day"] for r in rows], day)
 
 
-def group_rank(store: Store, member_id: int, group_id: int, day: str) -> tuple[int, int] | None:
-    """(rank, finishers) of the member among their 党小组's finished daily sets that day:
-    more right answers first, then who finished earlier."""
-    rows = store.query(
-        "SELECT s.member_id FROM quiz_sessions s JOIN members m ON m.id = s.member_id"
-        " WHERE s.day = ? AND s.kind = 'daily' AND s.finished_at IS NOT NULL AND m.group_id = ?"
-        " ORDER BY s.score DESC, s.finished_at, s.member_id",
-        (day, group_id),
+def daily_finishers(store: Store, group_id: int, day: str) -> list[dict[str, Any]]:
+    """member_id and score of everyone in a 党小组 who finished that day's daily set, in the
+    order they finished (bot/ranking.py ranks them)."""
+    return store.query(
+        "SELECT s.member_id, s.score FROM quiz_sessions s JOIN members m ON m.id = s.member_id"
+        " WHERE s.day = :day AND s.kind = 'daily' AND s.finished_at IS NOT NULL"
+        " AND m.group_id = :group_id ORDER BY s.finished_at, s.member_id",
+        {"day": day, "group_id": group_id},
     )
-    ids = [int(r["member_id"]) for r in rows]
-    if member_id not in ids:
-        return None
-    return ids.index(member_id) + 1, len(ids)
 
 
 # -- seen questions (one cycle through the bank) --------------------------------------------

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from bot import ranking
 from bot.clock import SystemClock
 from bot.config import load_settings
 from bot.periods import periods
@@ -48,8 +49,11 @@ PERIODS = {"月": "本月", "季": "本季", "年": "本年"}
 def points(level: str, period: str, day: str | None, branch: str | None, xlsx: Path | None) -> None:
     """积分排行：按党员、党小组或支部，统计月、季、年积分（积分评星的依据），可导出 Excel。
 
+    同分同名次（1、2、2、4），与聊天里的「排行」「我的积分」一致；党小组、支部按人均积分排名。
+
     Points ranking per member, party group or branch for a month, quarter or year (the basis of
-    积分评星);党小组 and 支部 also show points per member. Optionally written to an Excel file.
+    积分评星). Equal scores share a place (1, 2, 2, 4), as in chat; 党小组 and 支部 are ranked
+    by points per member (人均), the figure 排行 shows. Optionally written to an Excel file.
     """
     from storage import members, open_store
     from storage import points as ledger
@@ -68,15 +72,14 @@ def points(level: str, period: str, day: str | None, branch: str | None, xlsx: P
             raise click.ClickException(f"没有名为“{branch}”的支部。")
         branch_id = int(found["id"])
     rows = ledger.ranking(store, LEVELS[level], start, end, branch_id=branch_id)
+    score = ranking.points if level == "党员" else ranking.per_member
     header = ["名次", level, "积分"] + ([] if level == "党员" else ["人数", "人均"])
     table: list[list[object]] = []
-    place, previous = 0, None
-    for n, r in enumerate(rows, start=1):
-        if r["points"] != previous:
-            place, previous = n, r["points"]
-        line: list[object] = [place, r["name"], r["points"]]
+    for p in ranking.rank(rows, score):
+        r = p.item
+        line: list[object] = [p.place, r["name"], r["points"]]
         if level != "党员":
-            line += [r["members"], round(int(r["points"]) / max(int(r["members"]), 1), 1)]
+            line += [r["members"], round(float(ranking.per_member(r)), 1)]
         table.append(line)
     click.echo(f"{start} 至 {end} 积分（{level}）")
     click.echo(tsv_line(header))

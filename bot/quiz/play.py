@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot import ranking
 from bot.quiz import answers, selection
 from bot.quiz.bank import LETTERS, Question, QuizBank
 from storage import points
@@ -208,11 +209,20 @@ def finish(
     store_quiz.finish_session(store, int(session["id"]), score, amount, now)
     streak = store_quiz.streak(store, member_id, day)
     rank = (
-        store_quiz.group_rank(store, member_id, group_id, day)
+        group_rank(store, member_id, group_id, day)
         if group_id is not None and session["kind"] == "daily"
         else None
     )
     return Summary(str(session["kind"]), score, total, amount, capped, streak, rank)
+
+
+def group_rank(store: Any, member_id: int, group_id: int, day: str) -> tuple[int, int] | None:
+    """(place, finishers) of the member among their 党小组's finished daily sets that day, by
+    right answers (bot/ranking.py: equal scores share a place)."""
+    finishers = store_quiz.daily_finishers(store, group_id, day)
+    placed = ranking.rank(finishers, lambda r: int(r["score"]))
+    place = ranking.place_of(placed, lambda r: int(r["member_id"]) == member_id)
+    return None if place is None else (place, len(placed))
 
 
 def expired(session: dict[str, Any], cur: Current | None, now: datetime, today: str) -> bool:

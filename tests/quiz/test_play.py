@@ -88,9 +88,10 @@ def test_streak_rank_and_finished_members(store: Store) -> None:
     take(store, bank, ly, "2026-12-03", right=5, at="11:00:00")
     last = take(store, bank, cj, "2026-12-03", right=3, at="12:00:00")
     assert last.streak == 1
-    assert last.rank == (3, 3)  # same score as 张伟, finished later
+    assert last.rank == (2, 3)  # same score as 张伟: they share second place (bot/ranking.py)
     assert store_quiz.streak(store, zw, "2026-12-03") == 3
-    assert store_quiz.group_rank(store, ly, members.get(store, ly).group_id, "2026-12-03") == (1, 3)  # type: ignore[union-attr, arg-type]
+    assert play.group_rank(store, ly, members.get(store, ly).group_id, "2026-12-03") == (1, 3)  # type: ignore[union-attr, arg-type]
+    assert play.group_rank(store, zw, members.get(store, zw).group_id, "2026-12-03") == (2, 3)  # type: ignore[union-attr, arg-type]
     assert store_quiz.finished_members(store, "2026-12-03") == {zw, ly, cj}
     assert store_quiz.finished_members(store, "2026-12-01") == {zw}
     # A started but unfinished set does not count.
