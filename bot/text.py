@@ -56,3 +56,21 @@ def strip_control(text: str) -> str:
 
 def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def utf8_len(text: str) -> int:
+    """Bytes in UTF-8: WeChat limits a text reply to 2048 of them."""
+    return len(text.encode("utf-8", "replace"))
+
+
+def shorten_bytes(text: str, limit: int) -> str:
+    """`text` cut (with …) so that it takes at most `limit` bytes in UTF-8."""
+    if utf8_len(text) <= limit:
+        return text
+    out, used = [], utf8_len("…")
+    for ch in text:
+        used += utf8_len(ch)
+        if used > limit:
+            break
+        out.append(ch)
+    return "".join(out) + "…"

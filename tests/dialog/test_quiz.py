@@ -6,7 +6,7 @@ import pytest
 
 from bot.channels.peer import WeChatPeer
 from bot.clock import FixedClock
-from bot.quiz.bank import QuizBank
+from bot.quiz.bank import Question, QuizBank
 from storage import points
 from tests.conftest import Member
 from tests.quiz.bankutil import current, fixture_bank, right_answer, synthetic, wrong_answer
@@ -251,3 +251,38 @@ def test_policy_question_during_a_blank_question(wechat: WeChatPeer, zhangwei: M
     assert not asked.startswith(("✅", "❌")) and "第2/5题" not in asked
     assert say(zhangwei, "办理八项").startswith("❌")  # a plain answer, even with 办理 in it
     assert say(zhangwei, "8").startswith("✅")
+
+
+def test_wrong_book_shows_whole_stems_within_the_reply_size(
+    zhangwei: Member, wechat: WeChatPeer
+) -> None:
+    long_bank = QuizBank(
+        Question(
+            id=f"long-{i}",
+            type="judge",
+            stem=f"第{i}题："
+            + "党支部应当按照规定组织党员认真学习党的理论和路线方针政策，" * 4
+            + "对吗",
+            options=(),
+            answer=("错",),
+            explanation="解析开头。"
+            + "这是为了说明理由而写得很长的一段解析文字，" * 12
+            + "解析结尾",
+            source="《中国共产党支部工作条例（试行）》第十一条",
+            tags=("长题",),
+        )
+        for i in range(1, 6)
+    )
+    use_bank(wechat, long_bank)
+    reply = zhangwei.say("答题")
+    while "题 · " in reply and "本组答完" not in reply:
+        reply = zhangwei.say("对")  # every answer wrong
+    book = zhangwei.say("错题")
+    assert book.startswith("你还有 5 道错题")
+    assert len(book.encode("utf-8")) <= 2048
+    shown = [q for q in long_bank.questions if q.stem in book]
+    assert len(shown) >= 2  # whole stems, never cut mid-sentence
+    assert all(f"{q.stem}\n答案：错" in book for q in shown)
+    assert "解析开头。" in book and "解析结尾" not in book  # the explanation is what gets shortened
+    if len(shown) < 5:
+        assert book.endswith(f"……还有 {5 - len(shown)} 道，答题时会陆续复习。")

@@ -21,10 +21,13 @@ from bot.dialog.types import Context, Reply
 from bot.quiz import answers, play
 from bot.quiz.bank import QuizBank
 from bot.quiz.selection import shown_options
-from bot.text import shorten
+from bot.text import shorten, shorten_bytes, utf8_len
 from storage import quiz as store_quiz
 
 REPLY_LIMIT = 600
+REPLY_BYTES = 2000  # WeChat shows a text reply of at most 2048 bytes (UTF-8)
+MAX_EXPLANATION = 80  # characters of an explanation in 错题
+MIN_EXPLANATION = 12  # …and the fewest worth showing before leaving a question for later
 EXIT_WORDS = {"退出", "退出答题", "结束答题", "不答了", "暂停", "暂停答题"}
 SKIP_WORDS = {"跳过", "跳过这题", "不会", "不知道", "pass"}
 COMMAND_SEPARATORS = (" ", ":", "：", ",", "，")
@@ -94,7 +97,8 @@ def _start(ctx: Context, bank: QuizBank, member_id: int, kind: str, intro: str) 
 
 
 def wrong_book(ctx: Context, args: str) -> Reply | str | None:
-    """错题: the member's open wrong answers, with the answer and a short explanation."""
+    """错题: the member's open wrong answers — each stem whole, the answer, and as much of the
+    explanation as fits in one WeChat reply."""
     member = ctx.member
     assert member is not None
     bank = _bank(ctx)
@@ -102,18 +106,23 @@ def wrong_book(ctx: Context, args: str) -> Reply | str | None:
     if not rows:
         return "错题本是空的，继续保持！发送「答题」参加每日答题。"
     lines = [f"你还有 {len(rows)} 道错题（1、3、7天后会在每日答题里复习，都答对就移出）："]
+    more = f"……还有 {len(rows)} 道，答题时会陆续复习。"
+    used = utf8_len(lines[0])
     shown = 0
     for row in rows:
         q = bank.get(row["question_id"])
         assert q is not None
-        block = (
-            f"{shown + 1}. {shorten(q.stem, 50)}\n"
-            f"答案：{shorten(q.answer_text(), 40)}\n"
-            f"解析：{shorten(q.explanation, 60)}（{shorten(q.source, 30)}）"
-        )
-        if len("\n".join(lines)) + len(block) > REPLY_LIMIT - 40:
-            break
+        head = f"{shown + 1}. {q.stem}\n答案：{shorten(q.answer_text(), 80)}\n"
+        tail = f"（{shorten(q.source, 30)}）"
+        room = REPLY_BYTES - used - utf8_len(more) - utf8_len(head + "解析：" + tail) - 2
+        if room < utf8_len("…") + 3 * MIN_EXPLANATION:
+            if shown:  # no room for this one: the next reply (答题) brings it back
+                break
+            room = max(room, 0)  # the first stem is always shown whole
+        explanation = shorten_bytes(shorten(q.explanation, MAX_EXPLANATION), room)
+        block = head + (f"解析：{explanation}{tail}" if room > 0 else f"出处：{q.source}")
         lines.append(block)
+        used += utf8_len(block) + 1
         shown += 1
     if shown < len(rows):
         lines.append(f"……还有 {len(rows) - shown} 道，答题时会陆续复习。")
