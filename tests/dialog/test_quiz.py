@@ -45,7 +45,7 @@ def test_whole_quiz_all_right(zhangwei: Member, bank: QuizBank, wechat: WeChatPe
     n, m, q, options = current(first, bank)
     assert (n, m) == (1, 5)
     reply = say(zhangwei, right_answer(first, bank))
-    assert reply.startswith("✅ 回答正确！答案：")
+    assert reply.startswith("√ 回答正确！答案：")
     assert f"出处：{q.source}" in reply
     assert "解析：" in reply and "第2/5题" in reply
     last = play_all(zhangwei, bank, reply)
@@ -63,7 +63,7 @@ def test_wrong_answers_show_the_right_one(zhangwei: Member, bank: QuizBank) -> N
     first = say(zhangwei, "答题")
     _, _, q, options = current(first, bank)
     reply = say(zhangwei, wrong_answer(first, bank))
-    assert reply.startswith("❌ 答错了。正确答案：")
+    assert reply.startswith("× 答错了。正确答案：")
     assert q.explanation[:10] in reply and q.source in reply
     last = play_all(zhangwei, bank, reply, right=False)
     assert "本组答完！答对 0/5 题，积分 +0。" in last
@@ -112,7 +112,7 @@ def test_second_quiz_same_day_is_practice(
 def test_skip_counts_as_wrong(zhangwei: Member, bank: QuizBank) -> None:
     first = say(zhangwei, "答题")
     reply = say(zhangwei, "跳过")
-    assert reply.startswith("⏭ 已跳过。正确答案：")
+    assert reply.startswith("→ 已跳过。正确答案：")
     assert "第2/5题" in reply
     last = play_all(zhangwei, bank, reply)
     assert "答对 4/5 题，积分 +4" in last
@@ -128,7 +128,7 @@ def test_non_answers_reshow_the_question(wechat: WeChatPeer, zhangwei: Member) -
         assert "第1/5题" in reply
     assert "只能选一个" in say(zhangwei, "AB")
     reply = say(zhangwei, right_answer(first, bank))
-    assert reply.startswith("✅") and "第2/5题" in reply
+    assert reply.startswith("√") and "第2/5题" in reply
 
 
 def test_judge_and_blank_hints(wechat: WeChatPeer, zhangwei: Member) -> None:
@@ -156,7 +156,7 @@ def test_every_single_choice_form(wechat: WeChatPeer, zhangwei: Member) -> None:
     for form in SINGLE_FORMS:
         text = _fill(form, right_answer(reply, bank))
         reply = say(zhangwei, text)
-        assert reply.startswith("✅"), (form, text, reply)
+        assert reply.startswith("√"), (form, text, reply)
     assert "答对 5/5 题" in reply
 
 
@@ -167,7 +167,7 @@ def test_every_multi_choice_form(wechat: WeChatPeer, zhangwei: Member) -> None:
     for form in MULTI_FORMS:
         text = _fill(form, right_answer(reply, bank))
         reply = say(zhangwei, text)
-        assert reply.startswith("✅"), (form, text, reply)
+        assert reply.startswith("√"), (form, text, reply)
     assert "答对 5/5 题" in reply
 
 
@@ -183,7 +183,7 @@ def test_every_judge_form(wechat: WeChatPeer, zhangwei: Member) -> None:
         pool = forms[q.answer[0]]
         text = pool.pop() if pool else q.answer[0]
         reply = say(zhangwei, text)
-        assert reply.startswith("✅"), (text, reply)
+        assert reply.startswith("√"), (text, reply)
         used += 1
     assert used >= 16
 
@@ -193,7 +193,7 @@ def test_blank_forms(wechat: WeChatPeer, zhangwei: Member) -> None:
     say(zhangwei, "答题")
     for text in ("8", "八", " 八 项 ", "８", "八项。"):
         reply = say(zhangwei, text)
-        assert reply.startswith("✅"), (text, reply)
+        assert reply.startswith("√"), (text, reply)
     assert "答对 5/5 题" in reply
 
 
@@ -205,7 +205,7 @@ def test_policy_question_and_commands_during_a_quiz(zhangwei: Member, bank: Quiz
     assert say(zhangwei, "我的积分").startswith("张伟的积分")
     assert "答题" in say(zhangwei, "帮助")
     reply = say(zhangwei, right_answer(first, bank))
-    assert reply.startswith("✅") and "第2/5题" in reply
+    assert reply.startswith("√") and "第2/5题" in reply
 
 
 def test_day_boundary(
@@ -216,7 +216,7 @@ def test_day_boundary(
     reply = say(zhangwei, right_answer(reply, bank))
     clock.set("2026-12-03T00:01:00+08:00")
     reply = say(zhangwei, right_answer(reply, bank))
-    assert reply.startswith("✅") and "第3/5题" in reply
+    assert reply.startswith("√") and "第3/5题" in reply
     last = play_all(zhangwei, bank, reply)
     assert "本组答完！答对 5/5 题，积分 +6。" in last
     store = wechat.services.store  # type: ignore[attr-defined]
@@ -248,9 +248,9 @@ def test_policy_question_during_a_blank_question(wechat: WeChatPeer, zhangwei: M
     use_bank(wechat, synthetic("blank", 5))
     say(zhangwei, "答题")
     asked = say(zhangwei, "请问电子烟可以网上卖吗？")
-    assert not asked.startswith(("✅", "❌")) and "第2/5题" not in asked
-    assert say(zhangwei, "办理八项").startswith("❌")  # a plain answer, even with 办理 in it
-    assert say(zhangwei, "8").startswith("✅")
+    assert not asked.startswith(("√", "×")) and "第2/5题" not in asked
+    assert say(zhangwei, "办理八项").startswith("×")  # a plain answer, even with 办理 in it
+    assert say(zhangwei, "8").startswith("√")
 
 
 def test_wrong_book_shows_whole_stems_within_the_reply_size(

@@ -258,11 +258,11 @@ def _feedback(result: play.Result, shown: str) -> list[str]:
         words = "；".join(shorten(texts.get(letter, ""), 24) for letter in answer)
         answer = f"{answer}（{words}）"
     if result.correct:
-        verdict = f"✅ 回答正确！答案：{answer}"
+        verdict = f"√ 回答正确！答案：{answer}"
     elif result.skipped:
-        verdict = f"⏭ 已跳过。正确答案：{answer}"
+        verdict = f"→ 已跳过。正确答案：{answer}"
     else:
-        verdict = f"❌ 答错了。正确答案：{answer}"
+        verdict = f"× 答错了。正确答案：{answer}"
     return [verdict, f"解析：{q.explanation}", f"出处：{q.source}"]
 
 
