@@ -146,10 +146,12 @@ def safe_content(text: str) -> str:
 
 
 def render_text(inbound: Inbound, reply: Reply, timestamp: int) -> str:
+    """The reply XML. Every CDATA field is sanitized, the account and user ids too: they come
+    from the callback and may hold `]]>` (escaped as `]]&gt;` in the request)."""
     return str(
         TextReply(
-            source=inbound.account,
-            target=inbound.user_id,
+            source=safe_content(inbound.account),
+            target=safe_content(inbound.user_id),
             content=safe_content(reply.text),
             time=timestamp,
         ).render()

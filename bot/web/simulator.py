@@ -8,6 +8,7 @@ by default: it lists every member with phone numbers and can speak for any accou
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
@@ -19,6 +20,23 @@ from storage import console_inbox, members
 
 STATIC = __file__.rsplit("/", 1)[0] + "/static"
 MAX_TEXT = 2000
+# What the simulator may speak for, and whose pushes it shows (dangjian chat uses cli-…).
+SIM_OPENID = re.compile(r"sim-[A-Za-z0-9_-]{1,60}")
+INBOX_OPENID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+EVENT = re.compile(r"[A-Za-z_]{1,32}")
+
+
+def bad(reason: str) -> tuple[Response, int]:
+    return jsonify({"error": reason}), 400
+
+
+def sendable(text: str) -> bool:
+    """Text that can go into a callback: valid Unicode (no lone surrogates from JSON)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def sim_openid(member_id: int) -> str:
@@ -70,18 +88,27 @@ def blueprint(services: Services, app: Flask) -> Blueprint:
 
     @bp.post("/simulator/send")
     def send() -> tuple[Response, int] | Response:
-        data: Any = request.get_json(silent=True) or {}
-        openid = str(data.get("openid") or "")[:64]
-        if not openid.startswith("sim-"):
-            return jsonify({"error": "openid must be a simulator account"}), 400
-        event = str(data.get("event") or "")
+        data: Any = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            return bad("send a JSON object")
+        openid = data.get("openid")
+        if not isinstance(openid, str) or not SIM_OPENID.fullmatch(openid):
+            return bad("openid must be a simulator account (sim-…)")
+        event = data.get("event") or ""
         if event:
-            reply = peer.event(openid, event, str(data.get("key") or ""))
+            key = data.get("key") or ""
+            if not isinstance(event, str) or not EVENT.fullmatch(event):
+                return bad("bad event")
+            if not isinstance(key, str) or len(key) > 128 or not sendable(key):
+                return bad("bad event key")
+            reply = peer.event(openid, event, key)
         else:
-            text = str(data.get("text") or "")[:MAX_TEXT]
-            if not text.strip():
-                return jsonify({"error": "empty message"}), 400
-            reply = peer.send(openid, text)
+            text = data.get("text")
+            if not isinstance(text, str) or not text.strip():
+                return bad("empty message")
+            if not sendable(text):
+                return bad("text is not valid Unicode")
+            reply = peer.send(openid, text[:MAX_TEXT])
         return jsonify({"status": reply.status, "reply": reply.text})
 
     @bp.post("/simulator/follower")
@@ -89,12 +116,13 @@ def blueprint(services: Services, app: Flask) -> Blueprint:
         return jsonify({"openid": "sim-new-" + secrets.token_hex(4)})
 
     @bp.get("/simulator/inbox")
-    def inbox() -> Response:
+    def inbox() -> tuple[Response, int] | Response:
         openid = request.args.get("openid", "")
-        try:
-            after = int(request.args.get("after", "0"))
-        except ValueError:
-            after = 0
-        return jsonify(console_inbox.since(services.store, "wechat", openid, after))
+        if not INBOX_OPENID.fullmatch(openid):
+            return bad("bad openid")
+        raw = request.args.get("after", "0")
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+            return bad("after must be a message number")
+        return jsonify(console_inbox.since(services.store, "wechat", openid, int(raw)))
 
     return bp

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from urllib.parse import urlencode
+from xml.etree import ElementTree
 
 import pytest
 import xmltodict
@@ -264,3 +265,19 @@ def test_member_text_is_echoed_safely(wechat: WeChatPeer, text: str) -> None:
     reply = wechat.send("o-echo", text)
     assert reply.status == 200
     assert reply.text  # parsed back by the fake WeChat server
+
+
+@pytest.mark.parametrize("openid", ["o-]]>x", "]]>", "o-]]]]>>", "o-<![CDATA[x", "o-&amp;"])
+def test_ids_with_cdata_ends_still_give_valid_reply_xml(wechat: WeChatPeer, openid: str) -> None:
+    """To/FromUserName are echoed into the reply's CDATA sections: `]]>` in them (sent as
+    `]]&gt;`) must not break the XML."""
+    peer = WeChatPeer(
+        wechat.transport, TOKEN, wechat.app_id, "", account="gh_]]>acc", now=wechat.now
+    )
+    peer.crypto = wechat.crypto
+    reply = peer.send(openid, "帮助")
+    assert reply.status == 200
+    assert reply.fields["ToUserName"] == openid and reply.fields["FromUserName"] == "gh_]]>acc"
+    assert "帮助" in reply.text or "绑定" in reply.text
+    if wechat.crypto is None:
+        ElementTree.fromstring(reply.body)  # well-formed as it stands

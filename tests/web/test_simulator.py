@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.clock import stamp
 from bot.services import Services
@@ -69,3 +73,55 @@ def test_inbox_shows_console_pushes(app: Flask, services: Services) -> None:
         app.test_client().get(f"/simulator/inbox?openid=sim-member-3&after={first}").get_json()
         == []
     )
+
+
+def test_bad_simulator_input_is_4xx_never_500(app: Flask) -> None:
+    client = app.test_client()
+    for body in ("[1, 2]", '"hello"', "5", "null", "true", '{"openid": ["sim-1"]}'):
+        r = client.post("/simulator/send", data=body, content_type="application/json")
+        assert r.status_code == 400, body
+    bad_json = [
+        '{"openid": "sim-\\ud800", "text": "hi"}',  # a lone surrogate in the openid
+        '{"openid": "sim-]]>", "text": "hi"}',
+        '{"openid": "sim-member-3", "text": "\\udc00 hi"}',  # and in the text
+        '{"openid": "sim-member-3", "text": 5}',
+        '{"openid": "sim-member-3", "text": {"a": 1}}',
+        '{"openid": "sim-member-3", "event": "subscribe", "key": ["x"]}',
+        '{"openid": "sim-member-3", "event": "sub]]>scribe"}',
+        '{"openid": "sim-member-3", "event": "click", "key": "\\ud83d"}',
+    ]
+    for body in bad_json:
+        r = client.post("/simulator/send", data=body, content_type="application/json")
+        assert r.status_code == 400, body
+        assert "error" in r.get_json()
+    for query in (
+        "openid=sim-member-3&after=" + str(2**70),
+        "openid=sim-member-3&after=-1",
+        "openid=sim-member-3&after=1e3",
+        "openid=sim-member-3&after=%EF%BC%91",  # a full-width digit
+        "openid=%ED%A0%80&after=0",  # a lone surrogate, percent-encoded
+        "openid=sim-%5D%5D%3E&after=0",  # ]]>
+        "openid=&after=0",
+    ):
+        assert client.get("/simulator/inbox?" + query).status_code == 400, query
+    assert client.get("/simulator/inbox?openid=sim-member-3").status_code == 200
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+        lambda inner: (
+            st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+        ),
+        max_leaves=6,
+    ),
+    st.sampled_from(["openid", "text", "event", "key"]),
+)
+def test_any_json_gets_200_or_400(app: Flask, value: object, field: str) -> None:
+    client = app.test_client()
+    for body in (value, {"openid": "sim-member-3", "text": "帮助", field: value}):
+        r = client.post("/simulator/send", data=json.dumps(body), content_type="application/json")
+        assert r.status_code in (200, 400), (body, r.status_code)
