@@ -15,10 +15,18 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/dangjian run --host 127.0.0.1 --port 8000 --demo
 
+CHROMIUM := /usr/bin/chromium
+
 test: $(STAMP)
 	$(BIN)/ruff check bot storage tests bench
 	$(BIN)/mypy
-	$(BIN)/pytest
+	@if [ -x $(CHROMIUM) ]; then \
+		$(BIN)/pytest; \
+	else \
+		echo "*** $(CHROMIUM) not found: the browser tests (pytest -m browser) are SKIPPED."; \
+		echo "*** Install Debian's chromium (apt-get install chromium) to run them."; \
+		$(BIN)/pytest -m "not install and not browser"; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check bot storage tests bench

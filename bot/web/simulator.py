@@ -68,23 +68,22 @@ def blueprint(services: Services, app: Flask) -> Blueprint:
     def static(name: str) -> Response:
         return send_from_directory(STATIC, name)
 
+    def person(m: members.Member) -> dict[str, Any]:
+        return {
+            "id": m.id,
+            "name": m.name,
+            "phone": m.phone,
+            "branch": m.branch,
+            "group": m.group,
+            "role": m.role,
+            "category": m.category,
+            "openid": sim_openid(m.id),
+            "bound": members.binding_of(services.store, "wechat", m.id) == sim_openid(m.id),
+        }
+
     @bp.get("/simulator/members")
     def roster() -> Response:
-        people = [
-            {
-                "id": m.id,
-                "name": m.name,
-                "phone": m.phone,
-                "branch": m.branch,
-                "group": m.group,
-                "role": m.role,
-                "category": m.category,
-                "openid": sim_openid(m.id),
-                "bound": members.binding_of(services.store, "wechat", m.id) == sim_openid(m.id),
-            }
-            for m in members.all_active(services.store)
-        ]
-        return jsonify(people)
+        return jsonify([person(m) for m in members.all_active(services.store)])
 
     @bp.post("/simulator/send")
     def send() -> tuple[Response, int] | Response:
@@ -110,6 +109,15 @@ def blueprint(services: Services, app: Flask) -> Blueprint:
                 return bad("text is not valid Unicode")
             reply = peer.send(openid, text[:MAX_TEXT])
         return jsonify({"status": reply.status, "reply": reply.text})
+
+    @bp.get("/simulator/identity")
+    def identity() -> tuple[Response, int] | Response:
+        """Who a simulator account is bound to (the side panel follows 绑定 and 解绑)."""
+        openid = request.args.get("openid", "")
+        if not INBOX_OPENID.fullmatch(openid):
+            return bad("bad openid")
+        m = members.bound_member(services.store, "wechat", openid)
+        return jsonify({"member": person(m) if m is not None else None})
 
     @bp.post("/simulator/follower")
     def follower() -> Response:

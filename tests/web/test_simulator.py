@@ -125,3 +125,13 @@ def test_any_json_gets_200_or_400(app: Flask, value: object, field: str) -> None
     for body in (value, {"openid": "sim-member-3", "text": "帮助", field: value}):
         r = client.post("/simulator/send", data=json.dumps(body), content_type="application/json")
         assert r.status_code in (200, 400), (body, r.status_code)
+
+
+def test_identity_follows_the_binding(app: Flask) -> None:
+    client = app.test_client()
+    openid = client.post("/simulator/follower").get_json()["openid"]
+    assert client.get(f"/simulator/identity?openid={openid}").get_json() == {"member": None}
+    client.post("/simulator/send", json={"openid": openid, "text": "绑定 刘洋 13800000004"})
+    member = client.get(f"/simulator/identity?openid={openid}").get_json()["member"]
+    assert (member["name"], member["group"], member["role"]) == ("刘洋", "综合党小组", "党员")
+    assert client.get("/simulator/identity?openid=%ED%A0%80").status_code == 400
