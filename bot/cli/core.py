@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 import signal
 import sys
 import threading
@@ -208,55 +209,178 @@ def demo() -> None:
     click.echo(f"added {counts['added']}, updated {counts['updated']}")
 
 
+NOT_RUNNING = (
+    "连不上 {url}：服务没有运行，或者地址不对。\n"
+    "请先在另一个终端运行 make run（或 dangjian run --demo），再运行 dangjian chat；"
+    "服务在别的地址就用 --url 指定。Cannot reach the server at {url}: is it running?"
+)
+BAD_OPENID = "（这个 openid 的推送无法显示：推送只对由字母、数字、-、_ 组成的 openid 显示。）"
+NO_SIMULATOR = (
+    "（这个服务没有开启模拟器，推送不会显示在这里。要看推送，请用 dangjian run --demo"
+    " 或设置 DANGJIAN_SIMULATOR=on 启动服务。）"
+)
+
+
+class PushWatcher:
+    """Pushes to one openid, read from the simulator's console inbox (/simulator/inbox — the
+    same pushes the simulator page shows, no login or key needed beyond the simulator itself).
+    Thread-safe: the chat polls after each reply and a background thread polls in between."""
+
+    def __init__(self, url: str, openid: str, timeout: float = 5.0) -> None:
+        import requests
+
+        self.url = url.rstrip("/") + "/simulator/inbox"
+        self.openid = openid
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.after = 0
+        self.available: bool | None = None  # None until the first answer
+        self.why = ""  # why pushes cannot be shown, once available is False
+        self.lock = threading.Lock()
+
+    def fetch(self) -> list[dict[str, object]]:
+        """New pushes since the last fetch (nothing when the simulator is off)."""
+        import requests
+
+        with self.lock:
+            if self.available is False:
+                return []
+            try:
+                r = self.session.get(
+                    self.url,
+                    params={"openid": self.openid, "after": str(self.after)},
+                    timeout=self.timeout,
+                )
+            except requests.RequestException:
+                return []  # the server is restarting: the next poll will tell
+            if r.status_code in (400, 404):
+                self.available = False
+                self.why = NO_SIMULATOR if r.status_code == 404 else BAD_OPENID
+                return []
+            if r.status_code != 200:
+                return []
+            self.available = True
+            rows = [row for row in r.json() if isinstance(row, dict)]
+            if rows:
+                self.after = max(int(str(row["id"])) for row in rows)
+            return rows
+
+
+def _default_openid() -> str:
+    user = re.sub(r"[^A-Za-z0-9_-]", "-", getpass.getuser())[:50] or "user"
+    return f"cli-{user}"
+
+
 @click.command()
 @click.option(
     "--url", default="http://127.0.0.1:8000", show_default=True, help="服务地址。Server URL."
 )
 @click.option(
-    "--openid", default=None, help="模拟的微信 openid（默认按当前用户名）。Simulated openid."
+    "--openid",
+    default=None,
+    help="模拟的微信 openid（默认 cli-当前用户名；推送只对字母、数字、-、_ 组成的 openid 显示）。"
+    "Simulated openid.",
 )
-def chat(url: str, openid: str | None) -> None:
-    """终端聊天模拟器：像微信服务器一样签名（安全模式下加密）并发送消息。
+@click.option(
+    "--poll",
+    default=2.0,
+    show_default=True,
+    type=click.FloatRange(min=0.2),
+    help="每隔几秒查一次推送。Seconds between push checks.",
+)
+def chat(url: str, openid: str | None, poll: float) -> None:
+    """终端聊天模拟器：像微信服务器一样签名（安全模式下加密）并发送消息，推送到达时显示出来。
+
+    推送（通知、会议提醒、转人工的答复）从服务的模拟器收件箱读取，所以服务要开启模拟器
+    （dangjian run --demo，或 DANGJIAN_SIMULATOR=on）；没开启时聊天照常，只是不显示推送。
+    服务没有运行时会提示先启动服务。
 
     Terminal chat simulator: signs (and in safe mode encrypts) each message exactly as the
-    WeChat server does and posts it to the running service's /wechat. Type /quit to leave,
-    /subscribe to send a follow event.
+    WeChat server does and posts it to the running service's /wechat. Pushes to this openid
+    (notices, meeting reminders, answers to hand-offs) are shown as they arrive; they are read
+    from the simulator's console inbox, so the server must run with the simulator enabled
+    (`dangjian run --demo` or DANGJIAN_SIMULATOR=on). Type /quit to leave, /subscribe to send
+    a follow event.
     """
+    import requests
+
     from bot.channels.peer import WeChatPeer, http_transport
 
     settings = load_settings()
+    try:
+        requests.get(url.rstrip("/") + "/healthz", timeout=5)
+    except requests.RequestException:
+        raise click.ClickException(NOT_RUNNING.format(url=url)) from None
     peer = WeChatPeer(
         http_transport(url),
         settings.wechat_token or DEMO_TOKEN,  # `make run` (demo mode) uses the demo token
         settings.wechat_appid or "wx-demo",
         settings.wechat_aes_key,
     )
-    who = openid or f"cli-{getpass.getuser()}"
+    who = openid or _default_openid()
+    printing = threading.Lock()
+
+    def show_pushes(rows: list[dict[str, object]], prompt: bool) -> None:
+        if not rows:
+            return
+        with printing:
+            lead = "\n" if prompt else ""
+            for row in rows:
+                click.echo(f"{lead}[推送] {row.get('text', '')}")
+                lead = ""
+            if prompt:
+                click.echo("你> ", nl=False)
+            sys.stdout.flush()
+
+    watcher = PushWatcher(url, who)
+    earlier = watcher.fetch()
     click.echo(f"以 {who} 的身份聊天 chatting as {who}; /quit 退出")
-    while True:
-        try:
-            line = input("你> ")
-        except (EOFError, KeyboardInterrupt):
-            click.echo()
-            return
-        if line.strip() in ("/quit", "/exit"):
-            return
-        if not line.strip():
-            continue
-        try:
-            reply = (
-                peer.event(who, "subscribe")
-                if line.strip() == "/subscribe"
-                else peer.send(who, line)
-            )
-        except Exception as exc:  # connection refused, bad reply
-            click.echo(f"[出错 error] {exc}", err=True)
-            continue
-        if reply.status != 200:
-            click.echo(f"[HTTP {reply.status}] {reply.body.decode('utf-8', 'replace')}")
-        else:
-            click.echo("助手> " + (reply.text or "（无回复）"))
-        sys.stdout.flush()
+    if watcher.available is False:
+        click.echo(watcher.why)
+    elif earlier:
+        click.echo(f"之前收到的推送（最近 {min(len(earlier), 3)} 条）：")
+        show_pushes(earlier[-3:], prompt=False)
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(poll):
+            show_pushes(watcher.fetch(), prompt=True)
+
+    threading.Thread(target=watch, daemon=True).start()
+    try:
+        while True:
+            try:
+                line = input("你> ")
+            except (EOFError, KeyboardInterrupt):
+                click.echo()
+                return
+            if line.strip() in ("/quit", "/exit"):
+                return
+            if not line.strip():
+                continue
+            try:
+                reply = (
+                    peer.event(who, "subscribe")
+                    if line.strip() == "/subscribe"
+                    else peer.send(who, line)
+                )
+            except requests.RequestException:
+                click.echo(
+                    f"[出错] 连不上 {url}，服务是不是停了？请确认服务正在运行后再试。", err=True
+                )
+                continue
+            except Exception as exc:  # a reply that is not valid XML or cannot be decrypted
+                click.echo(f"[出错] 回复无法解析 bad reply: {exc}", err=True)
+                continue
+            with printing:
+                if reply.status != 200:
+                    click.echo(f"[HTTP {reply.status}] {reply.body.decode('utf-8', 'replace')}")
+                else:
+                    click.echo("助手> " + (reply.text or "（无回复）"))
+                sys.stdout.flush()
+            show_pushes(watcher.fetch(), prompt=False)
+    finally:
+        stop.set()
 
 
 @click.command("check-content")

@@ -89,9 +89,7 @@ def page_at(chromium: Any) -> Iterator[PageFactory]:
     contexts: list[Any] = []
 
     def make(width: int, height: int) -> Any:
-        context = chromium.new_context(
-            viewport={"width": width, "height": height}, locale="zh-CN"
-        )
+        context = chromium.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context.new_page()
