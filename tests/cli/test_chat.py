@@ -85,7 +85,8 @@ def test_chat_shows_pushes_as_they_arrive(url: str, services: Services) -> None:
     out = result.output
     assert "之前收到的推送（最近 1 条）：\n[推送] 【机关党支部通知】上周的通知" in out
     assert "[推送] 【机关党支部通知】周五下午3点开会" in out
-    assert out.index("我能帮你做这些") < out.index("周五下午3点开会")  # shown as it arrived
+    # Shown as it arrived: after the bind's reply, by the time the chat ends.
+    assert out.index("绑定成功") < out.index("周五下午3点开会")
     assert out.count("周五下午3点开会") == 1
 
 
