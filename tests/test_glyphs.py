@@ -1,9 +1,9 @@
 """Everything the bot sends shows on any Chinese font: no emoji (✅ ❌ ⏭ turn into boxes on
 machines without an emoji font), only characters of GBK, which every Chinese font covers.
 
-Scanned: every string literal in bot/ (replies, pushes, CLI output) except the modules that
-only read what members type, the shipped content and question banks, and the replies to the
-commands of the intent table."""
+Scanned: every string literal in bot/ but docstrings (replies, pushes, CLI output) except the
+modules that only read what members type, the shipped content and question banks, and the
+replies to the commands of the intent table."""
 
 from __future__ import annotations
 
@@ -38,11 +38,20 @@ def unsafe(text: str) -> list[str]:
 
 
 def literals(path: Path) -> list[tuple[int, str]]:
+    """String constants of a module, docstrings left out (they are never sent)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    docs = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
     return [
         (node.lineno, node.value)
         for node in ast.walk(tree)
-        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs
     ]
 
 
