@@ -70,9 +70,10 @@ def chromium() -> Iterator[Any]:
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} not found (apt-get install chromium)")
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         _unavailable("playwright is not installed (pip install -e '.[dev]')")
+    expect.set_options(timeout=15_000)  # a busy CI machine: waits, not timing assertions
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
@@ -90,7 +91,7 @@ def page_at(chromium: Any) -> Iterator[PageFactory]:
 
     def make(width: int, height: int) -> Any:
         context = chromium.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()
 

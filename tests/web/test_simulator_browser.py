@@ -49,6 +49,7 @@ def test_side_panel_follows_a_bind(live_server: LiveServer, page_at: PageFactory
 
     page = page_at(1280, 800)
     page.goto(live_server.url + "/")
+    expect(page.locator("#who option")).to_have_count(21)  # the page has loaded its roster
     page.locator("#newFollower").click()
     expect(page.locator("li.bot").first).to_contain_text("欢迎关注党建学习助手")
     expect(page.locator("#profile")).to_contain_text("新关注者，尚未绑定")

@@ -119,6 +119,12 @@ async function load() {
     if (await send(t)) $("text").value = "";
   };
   document.querySelectorAll(".quick button").forEach((b) => { b.onclick = () => send(b.dataset.text); });
+  sel.onchange = () => { const p = people.find((x) => String(x.id) === sel.value); if (p) choose(p); };
+  $("newFollower").onclick = async () => {
+    const r = await post("/simulator/follower", {});
+    sel.value = "";
+    choose({ openid: r.openid });
+  };
   add("system", "先选择身份：在上方选一位演示党员（会自动绑定），或点“新关注者”从关注开始。");
   try {
     people = await (await fetch("/simulator/members")).json();
@@ -132,12 +138,6 @@ async function load() {
     o.textContent = `${p.name} · ${p.role} · ${p.branch}`;
     sel.appendChild(o);
   }
-  sel.onchange = () => { const p = people.find((x) => String(x.id) === sel.value); if (p) choose(p); };
-  $("newFollower").onclick = async () => {
-    const r = await post("/simulator/follower", {});
-    sel.value = "";
-    choose({ openid: r.openid });
-  };
   pollInbox();
   // /?member=ID opens the simulator as that demo member (handy for demos and screenshots)
   const wanted = new URLSearchParams(location.search).get("member");
