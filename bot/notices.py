@@ -108,7 +108,8 @@ def queue_due(services: Services, now: datetime) -> int:
     return len(due)
 
 
-def summary_text(store: Any, row: dict[str, Any], tz: tzinfo) -> str:
+def summary_text(store: Any, row: dict[str, Any], tz: tzinfo | None = None) -> str:
+    """The delivery summary of a notice; its time is shown in `tz` (the organization's zone)."""
     counts = outbox.reasons(store, broadcasts.job_name(int(row["id"])))
     sent = sum(n for (status, _), n in counts.items() if status == "sent")
     skipped = {reason: n for (status, reason), n in counts.items() if status == "skipped"}
