@@ -39,6 +39,9 @@ STOPWORDS = frozenset(
     """.split()
 )
 
+# A numeral on its own (哪三会 → 三) names nothing; inside words (三会一课, 六有) it stays.
+LONE_NUMERALS = frozenset("一二三四五六七八九十两几")
+
 _KEEP = re.compile(r"[0-9a-z\u4e00-\u9fff]+")
 _lock = threading.Lock()
 _tokenizers: dict[str, jieba.Tokenizer] = {}
@@ -117,6 +120,8 @@ class Analyzer:
                 if token in STOPWORDS:
                     continue
                 chain.append(token)
+                if token in LONE_NUMERALS:
+                    continue
                 words.append(token)
                 if len(token) > 2:  # search mode: the dictionary sub-words of long words
                     words.extend(self.synonyms.get(p, p) for p in _subwords(self.tokenizer, token))

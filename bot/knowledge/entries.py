@@ -73,6 +73,28 @@ class Entry:
     source: str
     updated: str
     body: str
+    # Ask back (optional): the other entries that are alternatives of the same topic, the
+    # question asked when this entry and a sibling are both close, this entry's option in it,
+    # and further words that pick this option in the reply (and in the question itself).
+    siblings: tuple[str, ...] = ()
+    clarify: str = ""
+    choice: str = ""
+    choice_words: tuple[str, ...] = ()
+    # Qualifiers (optional): words of which a question must contain one for this entry to be
+    # answered with full confidence (a specialised entry next to a general one). Excludes:
+    # words that mean a question is not for this entry (便宜点 is haggling, not a fake).
+    qualifiers: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+
+    @property
+    def option(self) -> str:
+        """The option's name: the choice up to an opening bracket (新办（第一次申请） → 新办)."""
+        return re.split(r"[（(]", self.choice, maxsplit=1)[0].strip()
+
+    @property
+    def picks(self) -> tuple[str, ...]:
+        """The words that choose this entry in a clarifying question."""
+        return tuple(w for w in (self.option, *self.choice_words) if w)
 
 
 def policies_dir(content_dir: str | Path) -> Path:
@@ -120,6 +142,23 @@ def parse_entry(path: Path) -> tuple[Entry | None, list[ContentError]]:
     keywords = _strings(meta.get("keywords"))
     if meta.get("keywords") is not None and keywords is None:
         err("keywords", "keywords must be a list of words")
+    lists: dict[str, list[str]] = {}
+    for name in ("siblings", "choice_words", "qualifiers", "excludes"):
+        value = meta.get(name)
+        items = _strings(value) if value is not None else []
+        if items is None:
+            err(name, f"{name} must be a list of texts")
+            items = []
+        lists[name] = [i for i in items if i]
+    clarify = str(meta.get("clarify") or "").strip()
+    choice = str(meta.get("choice") or "").strip()
+    if lists["siblings"] and (not clarify or not choice):
+        err("siblings", "an entry with siblings needs 'clarify' (the question) and 'choice'")
+    if not lists["siblings"] and (clarify or choice or lists["choice_words"]):
+        err(
+            "clarify" if clarify else "choice",
+            "'clarify', 'choice' and 'choice_words' need 'siblings'",
+        )
     updated = meta.get("updated")
     if isinstance(updated, dt.date):
         updated_text = updated.isoformat()
@@ -147,6 +186,12 @@ def parse_entry(path: Path) -> tuple[Entry | None, list[ContentError]]:
         source=str(meta.get("source") or "").strip(),
         updated=updated_text,
         body=body.strip(),
+        siblings=tuple(lists["siblings"]),
+        clarify=clarify,
+        choice=choice,
+        choice_words=tuple(lists["choice_words"]),
+        qualifiers=tuple(lists["qualifiers"]),
+        excludes=tuple(lists["excludes"]),
     )
     return entry, errors
 
@@ -322,7 +367,118 @@ def validate(content: Folders) -> list[ContentError]:
                         f"entry '{entry_id}' should be in category {category}, not {entry.category}",
                     )
                 )
+    paths = {}
+    for _, path in policy_files(content):
+        parsed, _ = parse_entry(path)
+        if parsed is not None and by_id.get(parsed.id) == parsed:
+            paths[parsed.id] = path
+    errors.extend(check_siblings(entries, paths))
     for path in dict_files(content, "userdict.txt"):
         errors.extend(check_userdict(path))
     errors.extend(read_all_synonyms(content)[1])
+    foreign, problems = read_all_wordlists(content, FOREIGN_FILE)
+    errors.extend(problems)
+    anchors, problems = read_all_wordlists(content, ANCHORS_FILE)
+    errors.extend(problems)
+    for word in sorted(set(foreign) & set(anchors)):
+        where = dict_files(content, ANCHORS_FILE)
+        errors.append(ContentError(where[-1], f"'{word}' is also in {FOREIGN_FILE}"))
     return errors
+
+
+def group_of(entry: Entry) -> frozenset[str]:
+    return frozenset((entry.id, *entry.siblings))
+
+
+def option_order(entries: list[Entry]) -> list[Entry]:
+    """The options of a clarifying question in the order its text names them."""
+    question = entries[0].clarify if entries else ""
+    return sorted(entries, key=lambda e: (_position(question, e.option), e.id))
+
+
+def _position(text: str, word: str) -> int:
+    at = text.find(word) if word else -1
+    return at if at >= 0 else len(text)
+
+
+def check_siblings(entries: list[Entry], paths: dict[str, Path]) -> list[ContentError]:
+    """Siblings exist and form declared groups: every member lists all the others, asks the
+    same question, names its own option in it, and no two options share a word."""
+    errors: list[ContentError] = []
+    by_id = {e.id: e for e in entries}
+    for entry in entries:
+        if not entry.siblings:
+            continue
+        path = paths.get(entry.id, Path(f"{entry.id}.md"))
+        line = field_line(path, "siblings") if path.is_file() else None
+
+        def err(message: str, where: int | None = line, file: Path = path) -> None:
+            errors.append(ContentError(file, message, where))
+
+        group = group_of(entry)
+        for other_id in entry.siblings:
+            other = by_id.get(other_id)
+            if other_id == entry.id:
+                err("an entry cannot be its own sibling")
+            elif other is None:
+                err(f"sibling '{other_id}' does not exist")
+            elif group_of(other) != group:
+                missing = sorted(group - group_of(other))
+                err(
+                    f"siblings must be one declared group: '{other_id}' lists "
+                    f"{sorted(other.siblings)}, it should also list {missing}"
+                    if missing
+                    else f"siblings must be one declared group: '{other_id}' lists more "
+                    f"({sorted(group_of(other) - group)}) than this entry"
+                )
+            elif other.clarify != entry.clarify and other_id > entry.id:
+                err(f"the group asks one question: 'clarify' differs from '{other_id}'")
+            elif other_id > entry.id and set(other.picks) & set(entry.picks):
+                shared = "、".join(sorted(set(other.picks) & set(entry.picks)))
+                err(f"'{shared}' picks both this entry and '{other_id}'")
+        if entry.choice and entry.option not in entry.clarify:
+            err(
+                f"the option '{entry.option}' (choice up to a bracket) must appear in the"
+                " clarify question (its place there orders the options)",
+                field_line(path, "choice") if path.is_file() else None,
+            )
+    return errors
+
+
+FOREIGN_FILE = "foreign.txt"
+ANCHORS_FILE = "anchors.txt"
+
+
+def read_all_wordlists(content: Folders, name: str) -> tuple[list[str], list[ContentError]]:
+    """A word list of every layer that has one, added up."""
+    words: list[str] = []
+    errors: list[ContentError] = []
+    for path in dict_files(content, name):
+        found, problems = read_wordlist(path)
+        words.extend(w for w in found if w not in words)
+        errors.extend(problems)
+    return words, errors
+
+
+def read_wordlist(path: Path) -> tuple[list[str], list[ContentError]]:
+    """One word per line (`#` starts a comment), folded; duplicates are errors."""
+    from bot.knowledge.analyzer import fold
+
+    words: list[str] = []
+    errors: list[ContentError] = []
+    if not path.is_file():
+        return words, errors
+    seen: dict[str, int] = {}
+    text = path.read_text(encoding="utf-8").lstrip("\ufeff")
+    for number, line in enumerate(text.splitlines(), 1):
+        word = fold(line.split("#", 1)[0].strip())
+        if not word:
+            continue
+        if " " in word:
+            errors.append(ContentError(path, "one word per line, without spaces", number))
+        elif word in seen:
+            errors.append(ContentError(path, f"'{word}' is already on line {seen[word]}", number))
+        else:
+            seen[word] = number
+            words.append(word)
+    return words, errors

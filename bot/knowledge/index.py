@@ -105,14 +105,23 @@ class Index:
             self.bigram_idf[term] = weight
             self.bigrams[term] = _posting(per_doc, weight * f.weight)
 
-    def top(self, words: Iterable[str], bigrams: Iterable[str], k: int) -> list[tuple[int, float]]:
-        """The k best (document number, BM25F score), best first (ties: lower number first).
-        The same as scoring every document: pruning only drops documents that can no longer
-        reach the top k (apart from the stop-word rule for large libraries)."""
+    def _postings(self, words: Iterable[str], bigrams: Iterable[str]) -> list[Posting]:
         postings = [self.words[t] for t in set(words) if t in self.words]
         postings += [self.bigrams[t] for t in set(bigrams) if t in self.bigrams]
         if self.n >= LARGE:  # in a large library, terms in most documents are stop words
             postings = [p for p in postings if len(p.docs) <= self.n // 2]
+        return postings
+
+    def ideal(self, words: Iterable[str], bigrams: Iterable[str]) -> float:
+        """The score of a document that matched every query term as well as any document
+        does: the most the query can score."""
+        return sum(p.max for p in self._postings(words, bigrams))
+
+    def top(self, words: Iterable[str], bigrams: Iterable[str], k: int) -> list[tuple[int, float]]:
+        """The k best (document number, BM25F score), best first (ties: lower number first).
+        The same as scoring every document: pruning only drops documents that can no longer
+        reach the top k (apart from the stop-word rule for large libraries)."""
+        postings = self._postings(words, bigrams)
         if not postings or k <= 0:
             return []
         postings.sort(key=lambda p: -p.max)

@@ -9,20 +9,26 @@ the best entry is a confident match, else up to 3 suggestions, else nothing.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.content import Folders, layers, log_problems
-from bot.knowledge.analyzer import Analyzer
+from bot.knowledge.analyzer import Analyzer, fold
 from bot.knowledge.entries import (
+    ANCHORS_FILE,
+    FOREIGN_FILE,
     Entry,
     dict_dir,
     dict_files,
+    group_of,
     load_entries,
+    option_order,
     policy_files,
     read_all_synonyms,
+    read_all_wordlists,
 )
 from bot.knowledge.index import Field, Index
 
@@ -38,15 +44,35 @@ WORD_FIELDS = (
 )
 BIGRAM_FIELD = Field("bigrams", 0.35, 0.3)
 
-# Calibrated on the entries' own phrasings, a held-out question set and off-topic chat
-# (see bench/search.py): a confidence of at least ANSWER gives an answer; from SUGGEST up,
-# the best entries are offered as suggestions; below SUGGEST nothing is said.
+# Calibrated on the entries' own phrasings (leave-one-out), the dev file, a look-alike and an
+# off-topic set (see bench/search.py and README "匹配是怎么做的"): a confidence of at least
+# ANSWER gives an answer; from SUGGEST up, the best entries are offered as suggestions; below
+# SUGGEST nothing is said.
 ANSWER = 0.58
 SUGGEST = 0.4
 MAX_SUGGESTIONS = 3
-COVERAGE_SHARE = 0.3
+# confidence = COVERAGE_SHARE × coverage + RELATIVE_SHARE × (score / the query's best possible
+# score) + the rest × saturated score
+COVERAGE_SHARE = 0.2
+RELATIVE_SHARE = 0.1
 STRENGTH_HALF = 10.0  # the BM25F score that counts as half-strength
 UNKNOWN_WEIGHT = 0.5
+POOL = 10  # candidates re-ranked by confidence (gates and qualifiers can reorder them)
+# Ask back: the best entry has siblings, one of them is within CLARIFY_MARGIN of it, and the
+# best is at least CLARIFY_MIN.
+CLARIFY_MARGIN = 0.08
+CLARIFY_MIN = SUGGEST
+# A question that names another domain's thing (团费, 驾驶证, 酒类许可证 …) and nothing of ours
+# (烟, 党 …): entries that are not about that thing keep only this share of their confidence.
+FOREIGN_FACTOR = 0.5
+# A specialised entry (declares qualifiers) asked without any of them.
+QUALIFIER_FACTOR = 0.8
+# A question with one of an entry's excludes.
+EXCLUDE_FACTOR = 0.5
+# The last character of a word the library has never seen that names a kind of licence, fee,
+# insurance, card or tax: such a word is another domain's thing (驾驶证, 团费, 车险, 医保卡).
+KIND_SUFFIXES = frozenset("证照费险卡税")
+_ATTACHED = r"(?:经营|零售|批发|代销|生产)?(?:许可证|许可|证|执照|卡)?"
 
 
 @dataclass(frozen=True)
@@ -59,21 +85,46 @@ class Hit:
 class SearchResult:
     answer: Hit | None
     suggestions: list[Hit] = field(default_factory=list)
+    # Ask back: the alternatives of one topic, in the order the question names them.
+    choices: list[Hit] = field(default_factory=list)
+    question: str = ""
 
 
 @dataclass(frozen=True)
 class Query:
     words: list[str]
     bigrams: list[str]
+    text: str = ""  # folded, with the canonical words appended (for qualifiers and picks)
+    foreign: tuple[str, ...] = ()  # other domains' things it names, when nothing of ours
+    ideal: float = 0.0  # the most any entry could score for these terms
 
 
 class Library:
-    def __init__(self, entries: Sequence[Entry], analyzer: Analyzer) -> None:
+    def __init__(
+        self,
+        entries: Sequence[Entry],
+        analyzer: Analyzer,
+        foreign: Iterable[str] = (),
+        anchors: Iterable[str] = (),
+    ) -> None:
         self.entries = list(entries)
         self.analyzer = analyzer
         self.by_id = {e.id: e for e in self.entries}
+        self.number = {e.id: n for n, e in enumerate(self.entries)}
         docs = [self._doc(e) for e in self.entries]
         self.index = Index(docs, WORD_FIELDS, BIGRAM_FIELD)
+        self.foreign = tuple(sorted({fold(w) for w in foreign if w}, key=lambda w: (-len(w), w)))
+        self.anchors = tuple(sorted({fold(w) for w in anchors if w}))
+        self._foreign_re = (
+            re.compile("|".join(re.escape(w) + _ATTACHED for w in self.foreign))
+            if self.foreign
+            else None
+        )
+        # What each entry is about (title and keywords): a foreign word found there does not
+        # count against it (an entry may say that 团费 is not handled here).
+        self.about = [fold(" ".join((e.title, *e.keywords))) for e in self.entries]
+        self.qualifiers = [tuple(fold(w) for w in e.qualifiers) for e in self.entries]
+        self.excludes = [tuple(fold(w) for w in e.excludes) for e in self.entries]
 
     def _doc(self, entry: Entry) -> dict[str, list[str]]:
         doc: dict[str, list[str]] = {"title": [], "questions": [], "keywords": [], "body": []}
@@ -106,8 +157,17 @@ class Library:
         skipped: list[Path] = []
         entries, errors = load_entries(content, skipped)
         synonyms, dict_errors = read_all_synonyms(content)
-        log_problems("policy library", [*errors, *dict_errors], skipped)
-        library = cls(entries, Analyzer(dict_files(content, "userdict.txt"), synonyms))
+        foreign, foreign_errors = read_all_wordlists(content, FOREIGN_FILE)
+        anchors, anchor_errors = read_all_wordlists(content, ANCHORS_FILE)
+        log_problems(
+            "policy library", [*errors, *dict_errors, *foreign_errors, *anchor_errors], skipped
+        )
+        library = cls(
+            entries,
+            Analyzer(dict_files(content, "userdict.txt"), synonyms),
+            foreign,
+            anchors,
+        )
         with _cache_lock:
             if len(_cache) > 8:
                 _cache.clear()
@@ -119,31 +179,113 @@ class Library:
 
     # -- matching --------------------------------------------------------------------------
     def query(self, text: str) -> Query:
-        words, bigrams = self.analyzer.terms(text[:200])
-        return Query(words, bigrams)
+        text = text[:200]
+        words, bigrams = self.analyzer.terms(text)
+        folded = fold(text)
+        return Query(
+            words,
+            bigrams,
+            folded + " " + " ".join(words),
+            self._foreign(folded, words),
+            self.index.ideal(words, bigrams),
+        )
+
+    def _foreign(self, folded: str, words: Sequence[str]) -> tuple[str, ...]:
+        """Other domains' things the question names, unless it also names something of ours
+        (an anchor outside those names: 营业执照换了名字，烟证也要改吗 is ours)."""
+        found = [w for w in self.foreign if w in folded]
+        for word in words:
+            if (
+                len(word) > 1
+                and word[-1] in KIND_SUFFIXES
+                and word not in self.index.word_idf
+                and word not in found
+            ):
+                found.append(word)
+        if not found:
+            return ()
+        rest = self._foreign_re.sub(" ", folded) if self._foreign_re is not None else folded
+        for word in found:
+            rest = rest.replace(word, " ")
+        if any(anchor in rest for anchor in self.anchors):
+            return ()
+        return tuple(found)
 
     def rank(self, text: str, k: int = MAX_SUGGESTIONS) -> list[Hit]:
-        """The k best entries by BM25F, each with its calibrated confidence as the score."""
-        q = self.query(text)
+        """The k best entries by calibrated confidence (BM25F candidates, then the domain gate
+        and qualifiers), best first."""
+        return self._rank(self.query(text), k)
+
+    def _rank(self, q: Query, k: int) -> list[Hit]:
         if not q.words and not q.bigrams:
             return []
-        top = self.index.top(q.words, q.bigrams, k)
-        return [Hit(self.entries[doc], self._confidence(q, doc, raw)) for doc, raw in top]
+        top = self.index.top(q.words, q.bigrams, max(k, POOL))
+        # BM25F orders the candidates (it ranks better than the confidence), after the gates
+        scored = []
+        for doc, raw in top:
+            factor = self._factor(q, doc)
+            scored.append((raw * factor, doc, self._confidence(q, doc, raw, factor)))
+        scored.sort(key=lambda t: (-t[0], t[1]))
+        return [Hit(self.entries[doc], score) for _, doc, score in scored[:k]]
 
-    def _confidence(self, q: Query, doc: int, raw: float) -> float:
-        """0..1: how strongly the entry matches (saturated BM25F) and how much of the
-        question's information it covers (unknown words count half)."""
+    def _factor(self, q: Query, doc: int) -> float:
+        """1, less when the question is about another domain's thing (and the entry is not),
+        lacks all of a specialised entry's qualifiers, or has one of its excludes."""
+        factor = 1.0
+        if q.foreign and not any(w in self.about[doc] for w in q.foreign):
+            factor *= FOREIGN_FACTOR
+        qualifiers = self.qualifiers[doc]
+        if qualifiers and not any(w in q.text for w in qualifiers):
+            factor *= QUALIFIER_FACTOR
+        if any(w in q.text for w in self.excludes[doc]):
+            factor *= EXCLUDE_FACTOR
+        return factor
+
+    def _confidence(self, q: Query, doc: int, raw: float, factor: float = 1.0) -> float:
+        """0..1: how strongly the entry matches (saturated BM25F, and relative to the best any
+        entry could score for these words) and how much of the question's information it
+        covers (unknown words count half); times the gates' factor."""
         cov = self.index.coverage(doc, q.words, UNKNOWN_WEIGHT) if q.words else 0.0
         strength = raw / (raw + STRENGTH_HALF)
-        return round(COVERAGE_SHARE * cov + (1.0 - COVERAGE_SHARE) * strength, 4)
+        relative = min(raw / q.ideal, 1.0) if q.ideal > 0 else 0.0
+        score = (
+            COVERAGE_SHARE * cov
+            + RELATIVE_SHARE * relative
+            + (1.0 - COVERAGE_SHARE - RELATIVE_SHARE) * strength
+        )
+        return round(score * factor, 4)
+
+    def _score_of(self, q: Query, entry_id: str) -> float:
+        doc = self.number[entry_id]
+        raw = sum(p.weight_of(doc) for t in set(q.words) if (p := self.index.words.get(t)))
+        raw += sum(p.weight_of(doc) for t in set(q.bigrams) if (p := self.index.bigrams.get(t)))
+        return self._confidence(q, doc, raw, self._factor(q, doc))
 
     def search(self, text: str) -> SearchResult:
-        """An answer when the best entry's confidence reaches ANSWER (with up to 2 runners-up
-        as suggestions), else up to 3 suggestions from SUGGEST up, else nothing."""
-        hits = self.rank(text, MAX_SUGGESTIONS)
-        if hits and hits[0].score >= ANSWER:
-            return SearchResult(hits[0], [h for h in hits[1:] if h.score >= SUGGEST])
-        return SearchResult(None, [h for h in hits if h.score >= SUGGEST])
+        """Ask back when the best entry and one of its declared siblings are close (unless the
+        question names one of them); else an answer when the best entry's confidence reaches
+        ANSWER (with up to 2 runners-up as suggestions), else up to 3 suggestions from SUGGEST
+        up, else nothing."""
+        q = self.query(text)
+        hits = self._rank(q, POOL)
+        if not hits:
+            return SearchResult(None)
+        best = hits[0]
+        if best.entry.siblings and best.score >= CLARIFY_MIN:
+            close = [h for h in hits[1:] if h.score >= max(best.score - CLARIFY_MARGIN, SUGGEST)]
+            # only when what competes with the best entry is its own alternatives
+            if close and all(h.entry.id in best.entry.siblings for h in close):
+                group = [self.by_id[i] for i in sorted(group_of(best.entry)) if i in self.by_id]
+                named = [e for e in group if any(fold(w) in q.text for w in e.picks)]
+                if len(named) == 1:
+                    return SearchResult(Hit(named[0], self._score_of(q, named[0].id)))
+                options = option_order(named if len(named) > 1 else group)
+                choices = [Hit(e, self._score_of(q, e.id)) for e in options]
+                return SearchResult(None, choices=choices, question=best.entry.clarify)
+        others = [h for h in hits[1:MAX_SUGGESTIONS] if h.score >= SUGGEST]
+        if best.score >= ANSWER:
+            return SearchResult(best, others)
+        return SearchResult(None, [h for h in hits[:MAX_SUGGESTIONS] if h.score >= SUGGEST])
 
 
 _cache: dict[tuple[object, ...], Library] = {}
