@@ -18,20 +18,24 @@ def _hit(hit) -> dict[str, object]:  # type: ignore[no-untyped-def]
 
 def _as_json(library, question: str) -> str:  # type: ignore[no-untyped-def]
     result = library.search(question)
-    doc = {
+    doc: dict[str, object] = {
         "answer": _hit(result.answer) if result.answer is not None else None,
         "suggestions": [_hit(h) for h in result.suggestions],
     }
+    if result.choices:
+        doc["clarify"] = {"question": result.question, "choices": [_hit(h) for h in result.choices]}
     return json.dumps(doc, ensure_ascii=False)
 
 
 def _as_reply(library, question: str) -> str:  # type: ignore[no-untyped-def]
     from bot.dialog import replies
-    from bot.dialog.handlers.ask import render_entry, render_suggestions
+    from bot.dialog.handlers.ask import render_clarify, render_entry, render_suggestions
 
     result = library.search(question)
     if result.answer is not None:
         return render_entry(result.answer.entry)
+    if result.choices:
+        return render_clarify(result.question, [h.entry for h in result.choices])
     if result.suggestions:
         return render_suggestions([h.entry for h in result.suggestions])
     return replies.fallback(question, [])
@@ -39,7 +43,12 @@ def _as_reply(library, question: str) -> str:  # type: ignore[no-untyped-def]
 
 @click.command()
 @click.argument("question")
-@click.option("--json", "as_json", is_flag=True, help="输出 JSON（答案、建议和分数）。Print JSON.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="输出 JSON（答案、建议、反问和分数）。Print JSON (answer, suggestions, clarify, scores).",
+)
 def ask(question: str, as_json: bool) -> None:
     """用政策库回答一个问题，用来检查内容写得好不好。
 

@@ -15,7 +15,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.dialog.handlers import ask, bind, broadcast, checkin, help, meeting, points, progress, quiz
+from bot.dialog.handlers import (
+    ask,
+    bind,
+    broadcast,
+    checkin,
+    greet,
+    help,
+    meeting,
+    points,
+    progress,
+    quiz,
+)
 from bot.dialog.types import Context, Reply
 
 Handler = Callable[[Context, str], "Reply | str | None"]
@@ -40,6 +51,8 @@ class Intent:
     roles: frozenset[str] | None = None  # allowed roles (None: everyone)
     # Only reads: its transaction may commit without waiting for the disk (see Router.handle).
     read_only: bool = False
+    # Matches by pattern instead of words: returns the argument text, or None (not this intent).
+    matches: Callable[[str], str | None] | None = None
 
 
 INTENTS: tuple[Intent, ...] = (
@@ -49,6 +62,14 @@ INTENTS: tuple[Intent, ...] = (
         help.show,
         "帮助 — 查看全部功能",
         read_only=True,
+    ),
+    Intent(
+        "greeting",
+        (),
+        greet.reply,
+        "你好 / 谢谢 — 打招呼",
+        audience=HIDDEN,
+        matches=greet.match,
     ),
     Intent("bind", ("绑定",), bind.bind, "绑定 姓名 手机号 — 绑定党员身份", args=True),
     Intent(

@@ -42,10 +42,28 @@ def not_allowed(command: str, roles: frozenset[str]) -> str:
     return f"「{command}」只有{who}可以使用。如有需要，请联系支部书记。"
 
 
-def fallback(raw: str, close_commands: list[str]) -> str:
+# The three most useful commands, for the fallback reply (bound members / everyone else).
+TOP_COMMANDS = (
+    ("打卡", "今日学习打卡"),
+    ("答题", "每日答题（5题）"),
+    ("转人工", "把问题转给书记或客户经理"),
+)
+TOP_COMMANDS_UNBOUND = (
+    ("绑定 姓名 手机号", "绑定党员身份，之后就能打卡、答题"),
+    ("转人工", "把问题转给工作人员"),
+    ("帮助", "查看全部功能"),
+)
+
+
+def fallback(raw: str, close_commands: list[str], bound: bool = True) -> str:
+    """For anything unknown: what was not understood, close commands, and the three most
+    useful commands."""
     said = shorten(raw.strip(), 20)
-    lines = [f"没太明白「{said}」的意思。"]
+    lines = [f"抱歉，「{said}」我还答不上来。"]
     if close_commands:
         lines.append("您是不是想发：" + "、".join(f"「{c}」" for c in close_commands) + "？")
-    lines.append("可以直接提问（如“许可证怎么延续”），发送「帮助」查看全部功能，或发送「转人工」。")
+    lines.append("常用的有：")
+    lines += [f"「{c}」{what}" for c, what in (TOP_COMMANDS if bound else TOP_COMMANDS_UNBOUND)]
+    tail = "也可以直接提问，如“许可证怎么延续”"
+    lines.append(tail + ("；发送「帮助」查看全部功能。" if bound else "。"))
     return "\n".join(lines)

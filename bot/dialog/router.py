@@ -196,11 +196,13 @@ class Router:
     def fallback(self, ctx: Context, raw: str, text: str) -> str:
         words = [w for i in INTENTS if i.audience != "hidden" for w in i.words if len(w) > 1]
         close = difflib.get_close_matches(text, words, n=3, cutoff=0.5)
-        return replies.fallback(raw, close)
+        return replies.fallback(raw, close, bound=ctx.member is not None)
 
 
 def _match(intent: Intent, text: str) -> str | None:
     """The argument text if `text` invokes this intent, else None."""
+    if intent.matches is not None:
+        return intent.matches(text)
     for word in intent.words:
         if text == word:
             return ""

@@ -61,9 +61,13 @@ def test_other_text_leaves_the_suggestions_waiting(zhangwei: Member) -> None:
     assert zhangwei.say("1").startswith(f"【{first.group(1)}】")
 
 
-def test_small_talk_falls_back_and_counts_as_a_gap(zhangwei: Member) -> None:
+def test_unknown_text_falls_back_and_counts_as_a_gap(zhangwei: Member) -> None:
     reply = zhangwei.say("今天天气怎么样")
-    assert reply.startswith("没太明白")
+    assert reply == (
+        "抱歉，「今天天气怎么样」我还答不上来。\n常用的有：\n「打卡」今日学习打卡\n"
+        "「答题」每日答题（5题）\n「转人工」把问题转给书记或客户经理\n"
+        "也可以直接提问，如“许可证怎么延续”；发送「帮助」查看全部功能。"
+    )
     store = _services(zhangwei.peer).store
     assert store.scalar("SELECT outcome FROM kb_questions") == "none"
 

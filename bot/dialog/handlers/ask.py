@@ -1,6 +1,8 @@
 """Policy questions (tier 3), 您是不是想问… picks, 有用/没用, 转人工 and the secretary's 回复.
 
 Session state used here (ctx.state):
+  clarify      {"ids": [...], "q": question id, "at": stamp}  — asked back: waiting for a
+               number or an option's word (在职 / 退休); any other message ends it
   suggest      {"ids": [...], "q": question id, "at": stamp}  — waiting for 1/2/3
   last_answer  {"q": question id, "entry": entry id, "at": …}  — what 有用/没用 rates (1 day)
   handoff_wait stamp                                          — 转人工 asked for the question
@@ -63,6 +65,20 @@ def render_suggestions(entries: list) -> str:  # type: ignore[type-arg]
     return "\n".join(lines)
 
 
+def render_clarify(question: str, entries: list) -> str:  # type: ignore[type-arg]
+    """The clarifying question, its numbered options and how to answer."""
+    lines = [question]
+    lines += [f"{i}. {getattr(e, 'choice', '')}" for i, e in enumerate(entries, start=1)]
+    lines.append(f"回复 {_numbers(len(entries))} 就行。")
+    return "\n".join(lines)
+
+
+def _numbers(n: int) -> str:
+    if n <= 2:
+        return " 或 ".join(str(i) for i in range(1, n + 1))
+    return f"1 到 {n}"
+
+
 def _library(ctx: Context):  # type: ignore[no-untyped-def]
     return ctx.services.knowledge
 
@@ -92,6 +108,17 @@ def answer_question(ctx: Context, raw: str) -> Reply | str | None:
         ctx.state.pop("handoff_wait", None)
         ctx.state["last_answer"] = {"q": qid, "entry": hit.entry.id, "at": ctx.stamp}
         return render_entry(hit.entry)
+    if result.choices:
+        top = max(result.choices, key=lambda h: h.score)
+        qid = kb.record_question(
+            ctx.store, inbound.channel, inbound.user_id, _member_id(ctx), text, norm,
+            "suggested", top.entry.id, top.score, ctx.stamp,
+        )  # fmt: skip
+        ids = [h.entry.id for h in result.choices]
+        ctx.state["clarify"] = {"ids": ids, "q": qid, "at": ctx.stamp}
+        ctx.state.pop("suggest", None)
+        ctx.state.pop("handoff_wait", None)
+        return render_clarify(result.question, [h.entry for h in result.choices])
     if result.suggestions:
         top = result.suggestions[0]
         qid = kb.record_question(
@@ -101,6 +128,7 @@ def answer_question(ctx: Context, raw: str) -> Reply | str | None:
         ids = [h.entry.id for h in result.suggestions]
         ctx.state["suggest"] = {"ids": ids, "q": qid, "at": ctx.stamp}
         ctx.state.pop("handoff_wait", None)
+        ctx.state.pop("clarify", None)
         return render_suggestions([h.entry for h in result.suggestions])
     query = library.query(text)
     if len(norm) >= 2 and (query.words or len(query.bigrams) > 1):
@@ -122,6 +150,8 @@ def on_state(ctx: Context, text: str) -> Reply | str | None:
         if _fresh(ctx, wait) and not _is_command(text) and question_norm(text):
             question = strip_control(ctx.inbound.text).strip()[:500]
             return _handoff(ctx, question, None)
+    if "clarify" in ctx.state:
+        return _on_choice(ctx, text)
     pending = ctx.state.get("suggest")
     if not isinstance(pending, dict):
         return None
@@ -132,8 +162,12 @@ def on_state(ctx: Context, text: str) -> Reply | str | None:
     if not (text.isdigit() and 1 <= int(text) <= len(ids)):
         return None  # anything else: not for us, the suggestion stays
     ctx.state.pop("suggest", None)
+    return _picked(ctx, pending, str(ids[int(text) - 1]))
+
+
+def _picked(ctx: Context, pending: dict, entry_id: str) -> str:  # type: ignore[type-arg]
     library = _library(ctx)
-    entry = library.get(str(ids[int(text) - 1])) if library is not None else None
+    entry = library.get(entry_id) if library is not None else None
     if entry is None:
         return "这条内容刚刚更新过，请把问题重新发一遍。"
     qid = pending.get("q")
@@ -141,6 +175,57 @@ def on_state(ctx: Context, text: str) -> Reply | str | None:
         kb.set_outcome(ctx.store, qid, "picked", entry.id, None)
         ctx.state["last_answer"] = {"q": qid, "entry": entry.id, "at": ctx.stamp}
     return render_entry(entry)
+
+
+_CHINESE_DIGITS = {
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+MAX_CHOICE_TEXT = 20  # a longer message is a new question, not an answer to ours
+
+
+def _on_choice(ctx: Context, text: str) -> Reply | str | None:
+    """The answer to a clarifying question: its number or a word of one option (在职 / 退休).
+    A number out of range asks again; any other message ends the question and is handled as
+    usual."""
+    pending = ctx.state.pop("clarify", None)
+    if not isinstance(pending, dict) or not _fresh(ctx, pending.get("at")):
+        return None
+    ids = [str(i) for i in pending.get("ids") or []]
+    library = _library(ctx)
+    if not ids or library is None:
+        return None
+    number = _choice_number(text)
+    if number is not None:
+        if 1 <= number <= len(ids):
+            return _picked(ctx, pending, ids[number - 1])
+        ctx.state["clarify"] = pending  # still waiting
+        return f"请回复 {_numbers(len(ids))}，选一个最符合您情况的。"
+    if len(text) <= MAX_CHOICE_TEXT:
+        named = []
+        for entry_id in ids:
+            entry = library.get(entry_id)
+            if entry is not None and any(fold(w) in fold(text) for w in entry.picks):
+                named.append(entry_id)
+        if len(named) == 1:
+            return _picked(ctx, pending, named[0])
+    return None
+
+
+def _choice_number(text: str) -> int | None:
+    """1, ２, 第2个, 选2, 二 → the number; None when the text is not a number."""
+    core = re.sub(r"^(第|选|选择)|(个|项|条|种|吧)$", "", text.strip())
+    if core.isdigit() and len(core) <= 2:
+        return int(normalize(core))
+    return _CHINESE_DIGITS.get(core)
 
 
 def _fresh(ctx: Context, at: object, ttl: timedelta = SUGGEST_TTL) -> bool:
