@@ -57,9 +57,9 @@ COVERAGE_SHARE = 0.2
 RELATIVE_SHARE = 0.1
 STRENGTH_HALF = 10.0  # the BM25F score that counts as half-strength
 UNKNOWN_WEIGHT = 0.5
-POOL = 10  # candidates re-ranked by confidence (gates and qualifiers can reorder them)
-# Ask back: the best entry has siblings, one of them is within CLARIFY_MARGIN of it, and the
-# best is at least CLARIFY_MIN.
+POOL = 5  # BM25F candidates, re-ordered after the gates (which can push an entry down)
+# Ask back: the best entry (at least CLARIFY_MIN) has siblings, and what comes within
+# CLARIFY_MARGIN of it are only its siblings.
 CLARIFY_MARGIN = 0.08
 CLARIFY_MIN = SUGGEST
 # A question that names another domain's thing (团费, 驾驶证, 酒类许可证 …) and nothing of ours
@@ -212,8 +212,8 @@ class Library:
         return tuple(found)
 
     def rank(self, text: str, k: int = MAX_SUGGESTIONS) -> list[Hit]:
-        """The k best entries by calibrated confidence (BM25F candidates, then the domain gate
-        and qualifiers), best first."""
+        """The k best entries, best first: BM25F candidates ordered after the domain gate,
+        qualifiers and excludes, each with its calibrated confidence as the score."""
         return self._rank(self.query(text), k)
 
     def _rank(self, q: Query, k: int) -> list[Hit]:
@@ -221,12 +221,14 @@ class Library:
             return []
         top = self.index.top(q.words, q.bigrams, max(k, POOL))
         # BM25F orders the candidates (it ranks better than the confidence), after the gates
-        scored = []
-        for doc, raw in top:
-            factor = self._factor(q, doc)
-            scored.append((raw * factor, doc, self._confidence(q, doc, raw, factor)))
-        scored.sort(key=lambda t: (-t[0], t[1]))
-        return [Hit(self.entries[doc], score) for _, doc, score in scored[:k]]
+        order = sorted(
+            ((raw * (factor := self._factor(q, doc)), doc, raw, factor) for doc, raw in top),
+            key=lambda t: (-t[0], t[1]),
+        )
+        return [
+            Hit(self.entries[doc], self._confidence(q, doc, raw, factor))
+            for _, doc, raw, factor in order[:k]
+        ]
 
     def _factor(self, q: Query, doc: int) -> float:
         """1, less when the question is about another domain's thing (and the entry is not),
