@@ -9,8 +9,12 @@ look-alike set (tests/knowledge/data/lookalike_dev.tsv) and the off-topic list
 it replays the matcher's decision (candidates ordered by BM25F after the gates, answer when the
 best one's confidence reaches ANSWER; asking back is not replayed) and scores
 
-    in-scope answered right (leave-one-out counts 3, dev 1, look-alike set's own questions 1)
-    + out-of-scope rejected (look-alikes 1, off-topic 1), each averaged
+    in scope: (answered right − answered wrong) / questions, averaged over the sets
+              (leave-one-out counts 3, dev 1, the look-alike set's own questions 1)
+    + out of scope: (rejected − answered) / questions, averaged over the sets
+
+A wrong answer costs as much as a right one gains (store owners act on the answers; a
+question without an answer still gets suggestions or 转人工).
 
 It prints the best settings and the current ones; the constants in bot/knowledge/library.py
 are set by hand from this (prefer the current values unless a setting is clearly better).
@@ -97,13 +101,14 @@ def main() -> None:
     def score(cov: float, rel: float, half: float, answer: float) -> tuple[float, dict[str, float]]:
         rates = {}
         for name, rows in sets.items():
-            ok = sum(
-                (decide(c, cov, rel, half, answer) == e)
-                if e != "-"
-                else (decide(c, cov, rel, half, answer) is None)
-                for e, c in rows
-            )
-            rates[name] = ok / len(rows)
+            value = 0
+            for expect, cands in rows:
+                said = decide(cands, cov, rel, half, answer)
+                if expect == "-":
+                    value += 1 if said is None else -1
+                elif said is not None:
+                    value += 1 if said == expect else -1
+            rates[name] = value / len(rows)
         inside = [n for n in WEIGHTS if n in rates]
         outside = [n for n in rates if n.endswith("-out")]
         value = sum(rates[n] * WEIGHTS[n] for n in inside) / sum(WEIGHTS[n] for n in inside)

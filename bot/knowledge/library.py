@@ -96,6 +96,7 @@ class Query:
     bigrams: list[str]
     text: str = ""  # folded, with the canonical words appended (for qualifiers and picks)
     foreign: tuple[str, ...] = ()  # other domains' things it names, when nothing of ours
+    rest: tuple[str, ...] = ()  # when foreign: the words of the question outside those names
     ideal: float = 0.0  # the most any entry could score for these terms
 
 
@@ -182,17 +183,20 @@ class Library:
         text = text[:200]
         words, bigrams = self.analyzer.terms(text)
         folded = fold(text)
+        foreign, rest = self._foreign(folded, words)
         return Query(
             words,
             bigrams,
             folded + " " + " ".join(words),
-            self._foreign(folded, words),
+            foreign,
+            tuple(self.analyzer.terms(rest)[0]) if foreign else (),
             self.index.ideal(words, bigrams),
         )
 
-    def _foreign(self, folded: str, words: Sequence[str]) -> tuple[str, ...]:
+    def _foreign(self, folded: str, words: Sequence[str]) -> tuple[tuple[str, ...], str]:
         """Other domains' things the question names, unless it also names something of ours
-        (an anchor outside those names: 营业执照换了名字，烟证也要改吗 is ours)."""
+        (an anchor outside those names: 营业执照换了名字，烟证也要改吗 is ours); and the text
+        outside those names."""
         found = [w for w in self.foreign if w in folded]
         for word in words:
             if (
@@ -203,13 +207,13 @@ class Library:
             ):
                 found.append(word)
         if not found:
-            return ()
+            return (), folded
         rest = self._foreign_re.sub(" ", folded) if self._foreign_re is not None else folded
         for word in found:
             rest = rest.replace(word, " ")
         if any(anchor in rest for anchor in self.anchors):
-            return ()
-        return tuple(found)
+            return (), folded
+        return tuple(found), rest
 
     def rank(self, text: str, k: int = MAX_SUGGESTIONS) -> list[Hit]:
         """The k best entries, best first: BM25F candidates ordered after the domain gate,
@@ -234,7 +238,7 @@ class Library:
         """1, less when the question is about another domain's thing (and the entry is not),
         lacks all of a specialised entry's qualifiers, or has one of its excludes."""
         factor = 1.0
-        if q.foreign and not any(w in self.about[doc] for w in q.foreign):
+        if q.foreign and not self._about_it(q, doc):
             factor *= FOREIGN_FACTOR
         qualifiers = self.qualifiers[doc]
         if qualifiers and not any(w in q.text for w in qualifiers):
@@ -242,6 +246,15 @@ class Library:
         if any(w in q.text for w in self.excludes[doc]):
             factor *= EXCLUDE_FACTOR
         return factor
+
+    def _about_it(self, q: Query, doc: int) -> bool:
+        """Whether the entry is about the other domain's thing the question names (in its
+        title or keywords) and also matches something else the question says (团费交多少 for
+        an entry on 团费; not 身份证到期了去哪换 for the entry that mentions checking IDs)."""
+        if not any(w in self.about[doc] for w in q.foreign):
+            return False
+        postings = (self.index.words.get(w) for w in q.rest)
+        return any(p is not None and p.weight_of(doc) > 0 for p in postings)
 
     def _confidence(self, q: Query, doc: int, raw: float, factor: float = 1.0) -> float:
         """0..1: how strongly the entry matches (saturated BM25F, and relative to the best any

@@ -175,17 +175,38 @@ def test_retired_dues_still_answered_when_the_question_says_so(library: Library)
 
 
 @pytest.mark.parametrize(
-    ("text", "not_this"),
+    ("text", "expect", "not_this"),
     [
-        ("进货价格能不能便宜点", "counterfeit"),
-        ("朋友圈卖烟行不行", "ecig-rules"),
+        ("进货价格能不能便宜点", "cigarette-prices", "counterfeit"),
+        ("朋友圈卖烟行不行", "online-sales", "ecig-rules"),
     ],
 )
-def test_near_misses_inside_the_domain_are_not_answered_wrong(
-    library: Library, text: str, not_this: str
+def test_near_misses_inside_the_domain_are_answered_from_the_right_entry(
+    library: Library, text: str, expect: str, not_this: str
 ) -> None:
     result = library.search(text)
-    assert result.answer is None or result.answer.entry.id != not_this
+    assert result.answer is not None and result.answer.entry.id == expect
+    assert result.answer.entry.id != not_this
+
+
+def test_the_specialised_entry_needs_its_qualifier(library: Library) -> None:
+    """ecig-rules answers only when the question says 电子烟 (or 烟弹 …); 便宜点 is haggling,
+    never a counterfeit warning."""
+    ecig = library.get("ecig-rules")
+    fake = library.get("counterfeit")
+    assert ecig is not None and "电子烟" in ecig.qualifiers
+    assert fake is not None and "便宜点" in fake.excludes
+    answer = library.search("朋友圈卖电子烟行不行").answer
+    assert answer is not None and answer.entry.id == "ecig-rules"
+
+
+def test_penalty_or_party_discipline_is_asked_back(library: Library) -> None:
+    result = library.search("不服怎么办")
+    assert result.answer is None
+    assert [h.entry.id for h in result.choices] == ["penalty-appeal", "discipline-appeal"]
+    assert result.question == "您说的是烟草专卖局的行政处罚，还是党纪处分？"
+    named = library.search("党纪处分不服怎么办").answer
+    assert named is not None and named.entry.id == "discipline-appeal"
 
 
 @pytest.mark.parametrize(
