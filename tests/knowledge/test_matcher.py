@@ -343,3 +343,23 @@ def test_shipped_groups_are_valid_and_ordered(library: Library) -> None:
     dues = library.get("party-dues")
     assert dues is not None and dues.siblings == ("party-dues-retired",)
     assert dues.option == "在职党员" and "在职" in dues.picks
+
+
+def test_a_site_layer_that_breaks_a_group_fails_validation(tmp_path: Path) -> None:
+    """A site's version of an entry that drops its siblings leaves the shipped sibling's group
+    one-sided: check-content (and so `dangjian reload`) reports it, naming the site's file."""
+    shipped = (SHIPPED_CONTENT / "policies" / "party-dues.md").read_text("utf-8")
+    site = tmp_path / "policies" / "party-dues.md"
+    site.parent.mkdir(parents=True)
+    site.write_text(shipped.replace('siblings: ["party-dues-retired"]', "siblings: []"), "utf-8")
+    messages = [str(e) for e in validate([SHIPPED_CONTENT, tmp_path])]
+    assert any(
+        "party-dues-retired.md" in m and "it should also list ['party-dues-retired']" in m
+        for m in messages
+    ), messages
+    assert any(str(site) in m and "need 'siblings'" in m for m in messages), messages
+    for word_list in ("foreign.txt", "anchors.txt"):  # the site's word lists add up
+        (tmp_path / "dict").mkdir(exist_ok=True)
+        (tmp_path / "dict" / word_list).write_text("# 本单位\n", "utf-8")
+    library = Library.load([SHIPPED_CONTENT, tmp_path])
+    assert "团费" in library.foreign and "烟" in library.anchors
