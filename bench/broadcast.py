@@ -26,7 +26,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.clock import stamp  # noqa: E402
+from bot.clock import day_of, stamp  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.jobs.dispatch import Dispatcher  # noqa: E402
 from bot.services import build_services  # noqa: E402
@@ -120,18 +120,22 @@ def main() -> None:
             with store.tx():
                 store.executemany(
                     "INSERT INTO bindings (channel, openid, member_id, bound_at)"
-                    " VALUES ('wechat', ?, ?, ?)",
-                    [(f"o-{m}", m, now) for m in ids],
+                    " VALUES ('wechat', :openid, :m, :now)",
+                    [{"openid": f"o-{m}", "m": m, "now": now} for m in ids],
                 )
                 store.executemany(
-                    "INSERT INTO followers (channel, openid, subscribed, first_seen_at, last_inbound_at)"
-                    " VALUES ('wechat', ?, 1, ?, ?)",
-                    [(f"o-{m}", now, now) for m in ids],
+                    "INSERT INTO followers (channel, openid, subscribed, first_seen_at,"
+                    " last_inbound_at) VALUES ('wechat', :openid, 1, :now, :now)",
+                    [{"openid": f"o-{m}", "now": now} for m in ids],
                 )
 
             pushes = [
                 outbox.Push(
-                    "broadcast:1", now[:10], m, "notice", "【支部通知】今晚7点在三楼会议室开会"
+                    "broadcast:1",
+                    day_of(services.clock.now()),
+                    m,
+                    "notice",
+                    "【支部通知】今晚7点在三楼会议室开会",
                 )
                 for m in ids
             ]

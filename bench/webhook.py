@@ -58,15 +58,16 @@ def prepare_db(path: Path, members: int) -> None:
     load_demo(store, now)
     with store.tx():
         for i in range(members):
-            store.execute(
-                "INSERT INTO members (name, phone, branch_id, group_id, role, category, created_at, updated_at)"
-                " VALUES (?, ?, 1, 1, '党员', '员工', ?, ?)",
-                (f"测试{i}", f"139{i:08d}", now, now),
+            member_id = store.scalar(
+                "INSERT INTO members (name, phone, branch_id, group_id, role, category,"
+                " created_at, updated_at) VALUES (:name, :phone, 1, 1, '党员', '员工', :now, :now)"
+                " RETURNING id",
+                {"name": f"测试{i}", "phone": f"139{i:08d}", "now": now},
             )
-            member_id = store.scalar("SELECT last_insert_rowid()")
             store.execute(
-                "INSERT INTO bindings (channel, openid, member_id, bound_at) VALUES ('wechat', ?, ?, ?)",
-                (f"bench-{i}", member_id, now),
+                "INSERT INTO bindings (channel, openid, member_id, bound_at)"
+                " VALUES ('wechat', :openid, :member_id, :now)",
+                {"openid": f"bench-{i}", "member_id": member_id, "now": now},
             )
     store.close()
 

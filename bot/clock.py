@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -53,8 +53,13 @@ class FixedClock:
 
 
 def stamp(moment: datetime) -> str:
-    """The storage form of a moment: ISO-8601 with offset, to the second."""
-    return moment.isoformat(timespec="seconds")
+    """The storage form of a moment: ISO-8601 in UTC, to the second ('2026-12-02T01:00:00+00:00').
+
+    Every stored instant is UTC, whatever DANGJIAN_TIMEZONE says, so instants written by
+    processes with different zones sort and compare correctly, as text and as datetimes."""
+    if moment.tzinfo is None:
+        raise ValueError("stamp() needs an aware datetime (take it from the Clock)")
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def day_of(moment: datetime) -> str:
@@ -63,5 +68,22 @@ def day_of(moment: datetime) -> str:
 
 def parse_stamp(value: str) -> datetime:
     """A stored instant (see `stamp`) as an aware datetime. Compare instants as datetimes, and
-    convert with `.astimezone(clock.tz)` before showing one to a person."""
+    convert with `.astimezone(clock.tz)` (or `local()`) before showing one to a person."""
     return datetime.fromisoformat(value)
+
+
+def local(value: str, tz: tzinfo) -> datetime:
+    """A stored instant in the organization's zone: what a person should see."""
+    return parse_stamp(value).astimezone(tz)
+
+
+def show_stamp(value: object, tz: tzinfo) -> str:
+    """A stored instant for a person to read: '2026-12-02 09:00' in the organization's zone
+    (empty for no value; anything that isn't an instant is shown as it is)."""
+    if not value:
+        return ""
+    try:
+        moment = local(str(value), tz)
+    except ValueError:
+        return str(value)
+    return moment.strftime("%Y-%m-%d %H:%M")

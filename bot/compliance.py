@@ -58,7 +58,8 @@ def check(store: Any, branch_id: int, day: date, now: datetime) -> BranchComplia
     name = branch["name"] if branch else str(branch_id)
     m_start, m_end = month_bounds(day)
     q_start, q_end = quarter_bounds(day)
-    tz = now.tzinfo
+    tz = now.tzinfo  # the Clock's: the organization's zone
+    assert tz is not None
     rows = meetings.in_branch_between(
         store,
         branch_id,

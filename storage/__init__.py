@@ -1,4 +1,5 @@
-"""SQLite persistence for 党建学习助手: plain functions over sqlite-utils. Never imports `bot`."""
+"""Persistence for 党建学习助手 on SQLite or PostgreSQL: plain functions over SQLAlchemy Core
+(see storage/db.py). Never imports `bot`."""
 
 from storage.db import Store, open_store
 

@@ -8,19 +8,24 @@ from storage.db import Store
 
 
 def deliver(store: Store, channel: str, openid: str, text: str, now: str) -> int:
-    cur = store.execute(
-        "INSERT INTO console_inbox (channel, openid, text, at) VALUES (?, ?, ?, ?)",
-        (channel, openid, text, now),
+    return int(
+        store.scalar(
+            "INSERT INTO console_inbox (channel, openid, text, at)"
+            " VALUES (:channel, :openid, :text, :now) RETURNING id",
+            {"channel": channel, "openid": openid, "text": text, "now": now},
+        )
     )
-    return int(cur.lastrowid or 0)
 
 
 def since(store: Store, channel: str, openid: str, after_id: int = 0) -> list[dict[str, Any]]:
     return store.query(
-        "SELECT id, text, at FROM console_inbox WHERE channel = ? AND openid = ? AND id > ? ORDER BY id",
-        (channel, openid, after_id),
+        "SELECT id, text, at FROM console_inbox WHERE channel = :channel AND openid = :openid"
+        " AND id > :after ORDER BY id",
+        {"channel": channel, "openid": openid, "after": after_id},
     )
 
 
 def prune(store: Store, before: str) -> int:
-    return store.execute("DELETE FROM console_inbox WHERE at < ?", (before,)).rowcount
+    return store.execute(
+        "DELETE FROM console_inbox WHERE at < :before", {"before": before}
+    ).rowcount

@@ -23,24 +23,38 @@ def record(
     the transaction that handled the message, after `get(key)` found nothing."""
     store.execute(
         "INSERT INTO inbound_log (key, channel, openid, msg_type, content, received_at, status,"
-        " reply, intent, response) VALUES (?, ?, ?, ?, ?, ?, 'done', ?, ?, ?)",
-        (key, channel, openid, msg_type, content[:4000], now, reply, intent, response),
+        " reply, intent, response) VALUES (:key, :channel, :openid, :msg_type, :content, :now,"
+        " 'done', :reply, :intent, :response)",
+        {
+            "key": key,
+            "channel": channel,
+            "openid": openid,
+            "msg_type": msg_type,
+            "content": content[:4000],
+            "now": now,
+            "reply": reply,
+            "intent": intent,
+            "response": response,
+        },
     )
 
 
 def get(store: Store, key: str) -> dict[str, Any] | None:
-    return store.one("SELECT * FROM inbound_log WHERE key = ?", (key,))
+    return store.one("SELECT * FROM inbound_log WHERE key = :key", {"key": key})
 
 
 def last_text(store: Store, channel: str, openid: str, exclude_key: str = "") -> str | None:
     """The member's most recent text message (for 转人工 and feedback)."""
     value = store.scalar(
-        "SELECT content FROM inbound_log WHERE channel = ? AND openid = ? AND key != ?"
-        " AND msg_type IN ('text', 'voice') AND content != '' ORDER BY received_at DESC, rowid DESC LIMIT 1",
-        (channel, openid, exclude_key),
+        "SELECT content FROM inbound_log WHERE channel = :channel AND openid = :openid"
+        " AND key <> :exclude AND msg_type IN ('text', 'voice') AND content <> ''"
+        " ORDER BY received_at DESC, id DESC LIMIT 1",
+        {"channel": channel, "openid": openid, "exclude": exclude_key},
     )
     return str(value) if value is not None else None
 
 
 def prune(store: Store, before: str) -> int:
-    return store.execute("DELETE FROM inbound_log WHERE received_at < ?", (before,)).rowcount
+    return store.execute(
+        "DELETE FROM inbound_log WHERE received_at < :before", {"before": before}
+    ).rowcount

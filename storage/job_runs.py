@@ -8,16 +8,17 @@ from storage.db import Store
 
 
 def last(store: Store, job: str) -> dict[str, Any] | None:
-    return store.one("SELECT * FROM job_runs WHERE job = ?", (job,))
+    return store.one("SELECT * FROM job_runs WHERE job = :job", {"job": job})
 
 
 def record(store: Store, job: str, ran_at: str, scheduled_for: str | None, note: str = "") -> None:
     with store.tx():
         store.execute(
-            "INSERT INTO job_runs (job, ran_at, scheduled_for, note) VALUES (?, ?, ?, ?)"
+            "INSERT INTO job_runs (job, ran_at, scheduled_for, note)"
+            " VALUES (:job, :ran_at, :scheduled_for, :note)"
             " ON CONFLICT (job) DO UPDATE SET ran_at = excluded.ran_at,"
             " scheduled_for = excluded.scheduled_for, note = excluded.note",
-            (job, ran_at, scheduled_for, note),
+            {"job": job, "ran_at": ran_at, "scheduled_for": scheduled_for, "note": note},
         )
 
 

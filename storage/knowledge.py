@@ -26,47 +26,66 @@ def record_question(
     score: float | None,
     now: str,
 ) -> int:
-    cur = store.execute(
-        "INSERT INTO kb_questions (channel, openid, member_id, text, norm, outcome, entry_id, score, asked_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (channel, openid, member_id, text[:500], norm[:500], outcome, entry_id, score, now),
+    return int(
+        store.scalar(
+            "INSERT INTO kb_questions (channel, openid, member_id, text, norm, outcome, entry_id,"
+            " score, asked_at) VALUES (:channel, :openid, :member_id, :text, :norm, :outcome,"
+            " :entry_id, :score, :now) RETURNING id",
+            {
+                "channel": channel,
+                "openid": openid,
+                "member_id": member_id,
+                "text": text[:500],
+                "norm": norm[:500],
+                "outcome": outcome,
+                "entry_id": entry_id,
+                "score": score,
+                "now": now,
+            },
+        )
     )
-    return int(cur.lastrowid or 0)
 
 
 def set_outcome(
     store: Store, question_id: int, outcome: str, entry_id: str | None, score: float | None
 ) -> None:
     store.execute(
-        "UPDATE kb_questions SET outcome = ?, entry_id = ?, score = ? WHERE id = ?",
-        (outcome, entry_id, score, question_id),
+        "UPDATE kb_questions SET outcome = :outcome, entry_id = :entry_id, score = :score"
+        " WHERE id = :id",
+        {"outcome": outcome, "entry_id": entry_id, "score": score, "id": question_id},
     )
 
 
 def question(store: Store, question_id: int) -> dict[str, Any] | None:
-    return store.one("SELECT * FROM kb_questions WHERE id = ?", (question_id,))
+    return store.one("SELECT * FROM kb_questions WHERE id = :id", {"id": question_id})
 
 
 def last_question(store: Store, channel: str, openid: str, since: str) -> dict[str, Any] | None:
     """The most recent question this account asked at or after `since`."""
     return store.one(
-        "SELECT * FROM kb_questions WHERE channel = ? AND openid = ? AND asked_at >= ?"
-        " ORDER BY asked_at DESC, id DESC LIMIT 1",
-        (channel, openid, since),
+        "SELECT * FROM kb_questions WHERE channel = :channel AND openid = :openid"
+        " AND asked_at >= :since ORDER BY asked_at DESC, id DESC LIMIT 1",
+        {"channel": channel, "openid": openid, "since": since},
     )
 
 
 def record_feedback(store: Store, question_id: int, entry_id: str, useful: bool, now: str) -> None:
     store.execute(
-        "INSERT INTO kb_feedback (question_id, entry_id, useful, at) VALUES (?, ?, ?, ?)"
+        "INSERT INTO kb_feedback (question_id, entry_id, useful, at)"
+        " VALUES (:question_id, :entry_id, :useful, :now)"
         " ON CONFLICT (question_id) DO UPDATE SET entry_id = excluded.entry_id,"
         " useful = excluded.useful, at = excluded.at",
-        (question_id, entry_id, 1 if useful else 0, now),
+        {
+            "question_id": question_id,
+            "entry_id": entry_id,
+            "useful": 1 if useful else 0,
+            "now": now,
+        },
     )
 
 
 def feedback(store: Store, question_id: int) -> dict[str, Any] | None:
-    return store.one("SELECT * FROM kb_feedback WHERE question_id = ?", (question_id,))
+    return store.one("SELECT * FROM kb_feedback WHERE question_id = :id", {"id": question_id})
 
 
 # -- hand-offs ----------------------------------------------------------------------------
@@ -82,25 +101,35 @@ def open_handoff(
     assignee_id: int | None,
     now: str,
 ) -> int:
-    cur = store.execute(
-        "INSERT INTO handoffs (channel, openid, member_id, question_id, question, assignee_id, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (channel, openid, member_id, question_id, text[:500], assignee_id, now),
+    return int(
+        store.scalar(
+            "INSERT INTO handoffs (channel, openid, member_id, question_id, question, assignee_id,"
+            " created_at) VALUES (:channel, :openid, :member_id, :question_id, :question,"
+            " :assignee_id, :now) RETURNING id",
+            {
+                "channel": channel,
+                "openid": openid,
+                "member_id": member_id,
+                "question_id": question_id,
+                "question": text[:500],
+                "assignee_id": assignee_id,
+                "now": now,
+            },
+        )
     )
-    return int(cur.lastrowid or 0)
 
 
 def pending_handoff(store: Store, channel: str, openid: str, text: str) -> dict[str, Any] | None:
     """An open hand-off of this same question from this account (so 转人工 twice is one)."""
     return store.one(
-        "SELECT * FROM handoffs WHERE channel = ? AND openid = ? AND question = ? AND status = 'open'"
-        " ORDER BY id DESC LIMIT 1",
-        (channel, openid, text[:500]),
+        "SELECT * FROM handoffs WHERE channel = :channel AND openid = :openid"
+        " AND question = :question AND status = 'open' ORDER BY id DESC LIMIT 1",
+        {"channel": channel, "openid": openid, "question": text[:500]},
     )
 
 
 def handoff(store: Store, handoff_id: int) -> dict[str, Any] | None:
-    return store.one("SELECT * FROM handoffs WHERE id = ?", (handoff_id,))
+    return store.one("SELECT * FROM handoffs WHERE id = :id", {"id": handoff_id})
 
 
 def close_handoff(
@@ -108,9 +137,15 @@ def close_handoff(
 ) -> bool:
     """Record the answer; False when the hand-off was already answered (or does not exist)."""
     cur = store.execute(
-        "UPDATE handoffs SET status = 'answered', answer = ?, answered_by = ?, answered_at = ?,"
-        " delivered = ? WHERE id = ? AND status = 'open'",
-        (answer[:2000], answered_by, now, 1 if delivered else 0, handoff_id),
+        "UPDATE handoffs SET status = 'answered', answer = :answer, answered_by = :answered_by,"
+        " answered_at = :now, delivered = :delivered WHERE id = :id AND status = 'open'",
+        {
+            "answer": answer[:2000],
+            "answered_by": answered_by,
+            "now": now,
+            "delivered": 1 if delivered else 0,
+            "id": handoff_id,
+        },
     )
     return cur.rowcount == 1
 
@@ -133,16 +168,16 @@ def gaps(store: Store, since: str) -> list[dict[str, Any]]:
     rows of (kind 'unanswered' | 'useless', norm, example text, entry_id, count, last_at),
     most frequent first."""
     unanswered = store.query(
-        "SELECT 'unanswered' AS kind, norm, MAX(text) AS text, NULL AS entry_id, COUNT(*) AS count,"
-        " MAX(asked_at) AS last_at FROM kb_questions"
-        " WHERE asked_at >= ? AND outcome IN ('none', 'suggested') GROUP BY norm",
-        (since,),
+        "SELECT 'unanswered' AS kind, norm, MAX(text) AS text, NULL AS entry_id,"
+        " COUNT(*) AS count, MAX(asked_at) AS last_at FROM kb_questions"
+        " WHERE asked_at >= :since AND outcome IN ('none', 'suggested') GROUP BY norm",
+        {"since": since},
     )
     useless = store.query(
         "SELECT 'useless' AS kind, q.norm, MAX(q.text) AS text, f.entry_id, COUNT(*) AS count,"
         " MAX(f.at) AS last_at FROM kb_feedback f JOIN kb_questions q ON q.id = f.question_id"
-        " WHERE f.at >= ? AND f.useful = 0 GROUP BY q.norm, f.entry_id",
-        (since,),
+        " WHERE f.at >= :since AND f.useful = 0 GROUP BY q.norm, f.entry_id",
+        {"since": since},
     )
     rows = unanswered + useless
     rows.sort(key=lambda r: (-int(r["count"]), r["kind"], r["norm"]))
@@ -153,12 +188,13 @@ def counts(store: Store, since: str) -> dict[str, int]:
     """How many questions per outcome, and 有用/没用 verdicts, since `since`."""
     out = {o: 0 for o in OUTCOMES}
     for r in store.query(
-        "SELECT outcome, COUNT(*) AS n FROM kb_questions WHERE asked_at >= ? GROUP BY outcome",
-        (since,),
+        "SELECT outcome, COUNT(*) AS n FROM kb_questions WHERE asked_at >= :since GROUP BY outcome",
+        {"since": since},
     ):
         out[r["outcome"]] = int(r["n"])
     for r in store.query(
-        "SELECT useful, COUNT(*) AS n FROM kb_feedback WHERE at >= ? GROUP BY useful", (since,)
+        "SELECT useful, COUNT(*) AS n FROM kb_feedback WHERE at >= :since GROUP BY useful",
+        {"since": since},
     ):
         out["useful" if r["useful"] else "useless"] = int(r["n"])
     return out

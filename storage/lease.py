@@ -1,16 +1,19 @@
 """The runner lease: one row per name, so exactly one process runs the scheduled jobs.
 
-A runner takes the lease with a token unique to its start, renews it well before it expires and
-releases it on a clean shutdown. Another runner is refused while the lease is held, and takes it
-over once it has expired — or at once when the holder was on this same host and its process is
-gone (kill -9, a crash), so a restart does not have to wait for the expiry.
+A runner takes the lease with a random token made at its start, renews it well before it
+expires and releases it (deletes the row) on a clean shutdown. Another runner is refused while
+the lease is held and takes it over only once it has expired or been released. The holder is
+known by its token alone: host and pid are kept only to tell a person who holds it (two
+containers can share a host name and a pid), so a runner restarted after kill -9 waits for its
+predecessor's lease to expire.
 
-Times are ISO-8601 strings in one time zone, so they compare as strings.
+Taking is one atomic statement (an upsert whose update applies only when the row is ours or
+expired), the same on SQLite and PostgreSQL, so two runners on two hosts can't both win.
+Instants are UTC stamps (see bot.clock.stamp), which compare as text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,53 +39,54 @@ class Outcome:
 
 
 def holder(store: Store, name: str = JOBS) -> dict[str, Any] | None:
-    return store.one("SELECT * FROM lease WHERE name = ?", (name,))
+    return store.one("SELECT * FROM lease WHERE name = :name", {"name": name})
 
 
-def take(
-    store: Store,
-    claim: Claim,
-    now: str,
-    expires_at: str,
-    name: str = JOBS,
-    alive: Callable[[int], bool] | None = None,
-) -> Outcome:
-    """Take the lease if it is free, expired, already ours, or held by a dead process on this
-    host (`alive(pid)` says whether a local pid still runs)."""
+def take(store: Store, claim: Claim, now: str, expires_at: str, name: str = JOBS) -> Outcome:
+    """Take the lease if it is free, expired or already ours."""
     with store.tx():
-        row = holder(store, name)
-        free = (
-            row is None
-            or row["token"] == claim.token
-            or row["expires_at"] <= now
-            or (row["host"] == claim.host and alive is not None and not alive(int(row["pid"])))
-        )
-        if not free:
-            return Outcome(False, row)
-        since = row["since"] if row is not None and row["token"] == claim.token else now
-        store.execute(
+        before = holder(store, name)
+        won = store.scalar(
             "INSERT INTO lease (name, token, host, pid, since, renewed_at, expires_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
+            " VALUES (:name, :token, :host, :pid, :now, :now, :expires_at)"
+            " ON CONFLICT (name) DO UPDATE SET"
+            " since = CASE WHEN lease.token = excluded.token THEN lease.since"
+            " ELSE excluded.since END,"
             " token = excluded.token, host = excluded.host, pid = excluded.pid,"
-            " since = excluded.since, renewed_at = excluded.renewed_at,"
-            " expires_at = excluded.expires_at",
-            (name, claim.token, claim.host, claim.pid, since, now, expires_at),
+            " renewed_at = excluded.renewed_at, expires_at = excluded.expires_at"
+            " WHERE lease.token = excluded.token OR lease.expires_at <= excluded.renewed_at"
+            " RETURNING token",
+            {
+                "name": name,
+                "token": claim.token,
+                "host": claim.host,
+                "pid": claim.pid,
+                "now": now,
+                "expires_at": expires_at,
+            },
         )
-        previous = row if row is not None and row["token"] != claim.token else None
-        return Outcome(True, holder(store, name), previous)
+        current = holder(store, name)
+        if won != claim.token:
+            return Outcome(False, current)
+        previous = before if before is not None and before["token"] != claim.token else None
+        return Outcome(True, current, previous)
 
 
 def renew(store: Store, token: str, now: str, expires_at: str, name: str = JOBS) -> bool:
     """Extend our lease. False when it is no longer ours (it expired and someone took it)."""
     with store.tx():
         cur = store.execute(
-            "UPDATE lease SET renewed_at = ?, expires_at = ? WHERE name = ? AND token = ?",
-            (now, expires_at, name, token),
+            "UPDATE lease SET renewed_at = :now, expires_at = :expires_at"
+            " WHERE name = :name AND token = :token",
+            {"now": now, "expires_at": expires_at, "name": name, "token": token},
         )
         return cur.rowcount == 1
 
 
 def release(store: Store, token: str, name: str = JOBS) -> bool:
     with store.tx():
-        cur = store.execute("DELETE FROM lease WHERE name = ? AND token = ?", (name, token))
+        cur = store.execute(
+            "DELETE FROM lease WHERE name = :name AND token = :token",
+            {"name": name, "token": token},
+        )
         return cur.rowcount == 1

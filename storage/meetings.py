@@ -28,21 +28,33 @@ def create(
     invitees: Iterable[int],
 ) -> int:
     with store.tx():
-        cur = store.execute(
-            "INSERT INTO meetings (branch_id, group_id, type, starts_at, place, code, created_by,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (branch_id, group_id, type_, starts_at, place, code, created_by, now),
+        meeting_id = int(
+            store.scalar(
+                "INSERT INTO meetings (branch_id, group_id, type, starts_at, place, code,"
+                " created_by, created_at) VALUES (:branch_id, :group_id, :type, :starts_at,"
+                " :place, :code, :created_by, :now) RETURNING id",
+                {
+                    "branch_id": branch_id,
+                    "group_id": group_id,
+                    "type": type_,
+                    "starts_at": starts_at,
+                    "place": place,
+                    "code": code,
+                    "created_by": created_by,
+                    "now": now,
+                },
+            )
         )
-        meeting_id = int(cur.lastrowid or 0)
         store.executemany(
-            "INSERT OR IGNORE INTO meeting_members (meeting_id, member_id) VALUES (?, ?)",
-            [(meeting_id, m) for m in invitees],
+            "INSERT INTO meeting_members (meeting_id, member_id) VALUES (:meeting_id, :member_id)"
+            " ON CONFLICT DO NOTHING",
+            [{"meeting_id": meeting_id, "member_id": m} for m in invitees],
         )
         return meeting_id
 
 
 def get(store: Store, meeting_id: int) -> dict[str, Any] | None:
-    return store.one(_MEETING_SQL + " WHERE x.id = ?", (meeting_id,))
+    return store.one(_MEETING_SQL + " WHERE x.id = :id", {"id": meeting_id})
 
 
 def list_for(
@@ -54,33 +66,33 @@ def list_for(
 ) -> list[dict[str, Any]]:
     """Meetings (not cancelled), optionally for one 支部 and between two moments, by start."""
     sql = _MEETING_SQL + " WHERE x.cancelled = 0"
-    params: list[Any] = []
+    params: dict[str, Any] = {"limit": limit}
     if branch_id is not None:
-        sql += " AND x.branch_id = ?"
-        params.append(branch_id)
+        sql += " AND x.branch_id = :branch_id"
+        params["branch_id"] = branch_id
     if start is not None:
-        sql += " AND x.starts_at >= ?"
-        params.append(start)
+        sql += " AND x.starts_at >= :start"
+        params["start"] = start
     if end is not None:
-        sql += " AND x.starts_at < ?"
-        params.append(end)
-    return store.query(sql + " ORDER BY x.starts_at, x.id LIMIT ?", [*params, limit])
+        sql += " AND x.starts_at < :end"
+        params["end"] = end
+    return store.query(sql + " ORDER BY x.starts_at, x.id LIMIT :limit", params)
 
 
 def latest_started(store: Store, branch_id: int, before: str) -> dict[str, Any] | None:
     """The most recent meeting of a 支部 starting before `before`."""
     return store.one(
-        _MEETING_SQL + " WHERE x.branch_id = ? AND x.cancelled = 0 AND x.starts_at <= ?"
-        " ORDER BY x.starts_at DESC, x.id DESC LIMIT 1",
-        (branch_id, before),
+        _MEETING_SQL + " WHERE x.branch_id = :branch_id AND x.cancelled = 0"
+        " AND x.starts_at <= :before ORDER BY x.starts_at DESC, x.id DESC LIMIT 1",
+        {"branch_id": branch_id, "before": before},
     )
 
 
 def next_upcoming(store: Store, branch_id: int, after: str) -> dict[str, Any] | None:
     return store.one(
-        _MEETING_SQL + " WHERE x.branch_id = ? AND x.cancelled = 0 AND x.starts_at > ?"
-        " ORDER BY x.starts_at, x.id LIMIT 1",
-        (branch_id, after),
+        _MEETING_SQL + " WHERE x.branch_id = :branch_id AND x.cancelled = 0"
+        " AND x.starts_at > :after ORDER BY x.starts_at, x.id LIMIT 1",
+        {"branch_id": branch_id, "after": after},
     )
 
 
@@ -92,18 +104,18 @@ def for_member(store: Store, member_id: int, start: str, end: str) -> list[dict[
             "SELECT x.*, mm.status AS my_status, mm.reason AS my_reason,"
             " mm.wrong_codes AS my_wrong_codes",
         )
-        + " JOIN meeting_members mm ON mm.meeting_id = x.id AND mm.member_id = ?"
-        " WHERE x.cancelled = 0 AND x.starts_at >= ? AND x.starts_at < ?"
+        + " JOIN meeting_members mm ON mm.meeting_id = x.id AND mm.member_id = :member_id"
+        " WHERE x.cancelled = 0 AND x.starts_at >= :start AND x.starts_at < :end"
         " ORDER BY x.starts_at, x.id",
-        (member_id, start, end),
+        {"member_id": member_id, "start": start, "end": end},
     )
 
 
 def in_branch_between(store: Store, branch_id: int, start: str, end: str) -> list[dict[str, Any]]:
     return store.query(
-        _MEETING_SQL + " WHERE x.branch_id = ? AND x.cancelled = 0 AND x.starts_at >= ?"
-        " AND x.starts_at < ? ORDER BY x.starts_at, x.id",
-        (branch_id, start, end),
+        _MEETING_SQL + " WHERE x.branch_id = :branch_id AND x.cancelled = 0"
+        " AND x.starts_at >= :start AND x.starts_at < :end ORDER BY x.starts_at, x.id",
+        {"branch_id": branch_id, "start": start, "end": end},
     )
 
 
@@ -113,25 +125,33 @@ def attendees(store: Store, meeting_id: int) -> list[dict[str, Any]]:
     return store.query(
         "SELECT mm.member_id, mm.status, mm.reason, mm.at, mm.wrong_codes, m.name"
         " FROM meeting_members mm"
-        " JOIN members m ON m.id = mm.member_id WHERE mm.meeting_id = ? ORDER BY mm.member_id",
-        (meeting_id,),
+        " JOIN members m ON m.id = mm.member_id WHERE mm.meeting_id = :id ORDER BY mm.member_id",
+        {"id": meeting_id},
     )
 
 
 def invitee_ids(store: Store, meeting_id: int, exclude_leave: bool = False) -> list[int]:
-    sql = "SELECT member_id FROM meeting_members WHERE meeting_id = ?"
+    sql = "SELECT member_id FROM meeting_members WHERE meeting_id = :id"
     if exclude_leave:
-        sql += " AND status != 'leave'"
-    return [int(r["member_id"]) for r in store.query(sql + " ORDER BY member_id", (meeting_id,))]
+        sql += " AND status <> 'leave'"
+    return [
+        int(r["member_id"]) for r in store.query(sql + " ORDER BY member_id", {"id": meeting_id})
+    ]
 
 
 def set_status(
     store: Store, meeting_id: int, member_id: int, status: str, reason: str, now: str
 ) -> bool:
     cur = store.execute(
-        "UPDATE meeting_members SET status = ?, reason = ?, at = ?"
-        " WHERE meeting_id = ? AND member_id = ?",
-        (status, reason, now, meeting_id, member_id),
+        "UPDATE meeting_members SET status = :status, reason = :reason, at = :now"
+        " WHERE meeting_id = :meeting_id AND member_id = :member_id",
+        {
+            "status": status,
+            "reason": reason,
+            "now": now,
+            "meeting_id": meeting_id,
+            "member_id": member_id,
+        },
     )
     return cur.rowcount == 1
 
@@ -161,21 +181,24 @@ def due_reminders(store: Store, which: str, now: str, horizon: str) -> list[dict
     column = {"24h": "reminded_24h_at", "1h": "reminded_1h_at"}[which]
     return store.query(
         _MEETING_SQL + f" WHERE x.cancelled = 0 AND x.{column} IS NULL"
-        " AND x.starts_at > ? AND x.starts_at <= ? ORDER BY x.starts_at, x.id",
-        (now, horizon),
+        " AND x.starts_at > :now AND x.starts_at <= :horizon ORDER BY x.starts_at, x.id",
+        {"now": now, "horizon": horizon},
     )
 
 
 def mark_reminded(store: Store, meeting_id: int, which: str, now: str) -> None:
     column = {"24h": "reminded_24h_at", "1h": "reminded_1h_at"}[which]
-    store.execute(f"UPDATE meetings SET {column} = ? WHERE id = ?", (now, meeting_id))
+    store.execute(
+        f"UPDATE meetings SET {column} = :now WHERE id = :id", {"now": now, "id": meeting_id}
+    )
 
 
 def cancel(store: Store, meeting_id: int) -> bool:
     with store.tx():
         return (
             store.execute(
-                "UPDATE meetings SET cancelled = 1 WHERE id = ? AND cancelled = 0", (meeting_id,)
+                "UPDATE meetings SET cancelled = 1 WHERE id = :id AND cancelled = 0",
+                {"id": meeting_id},
             ).rowcount
             == 1
         )

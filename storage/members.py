@@ -60,7 +60,7 @@ def _members(rows: list[dict[str, Any]]) -> list[Member]:
 
 
 def get(store: Store, member_id: int) -> Member | None:
-    return _member(store.one(_MEMBER_SQL + " WHERE m.id = ?", (member_id,)))
+    return _member(store.one(_MEMBER_SQL + " WHERE m.id = :id", {"id": member_id}))
 
 
 def by_name_phone(store: Store, key: str, phone: str) -> Member | None:
@@ -75,24 +75,24 @@ def by_name_phone(store: Store, key: str, phone: str) -> Member | None:
 
 def by_wecom_userid(store: Store, userid: str) -> Member | None:
     """The member with this WeCom userid, active or not (check `active`)."""
-    return _member(store.one(_MEMBER_SQL + " WHERE m.wecom_userid = ?", (userid,)))
+    return _member(store.one(_MEMBER_SQL + " WHERE m.wecom_userid = :userid", {"userid": userid}))
 
 
 def by_phone(store: Store, phone: str) -> Member | None:
-    return _member(store.one(_MEMBER_SQL + " WHERE m.phone = ?", (phone,)))
+    return _member(store.one(_MEMBER_SQL + " WHERE m.phone = :phone", {"phone": phone}))
 
 
 def all_active(
     store: Store, branch_id: int | None = None, group_id: int | None = None
 ) -> list[Member]:
     sql = _MEMBER_SQL + " WHERE m.active = 1"
-    params: list[Any] = []
+    params: dict[str, Any] = {}
     if branch_id is not None:
-        sql += " AND m.branch_id = ?"
-        params.append(branch_id)
+        sql += " AND m.branch_id = :branch_id"
+        params["branch_id"] = branch_id
     if group_id is not None:
-        sql += " AND m.group_id = ?"
-        params.append(group_id)
+        sql += " AND m.group_id = :group_id"
+        params["group_id"] = group_id
     return _members(store.query(sql + " ORDER BY m.id", params))
 
 
@@ -110,7 +110,7 @@ def set_active(store: Store, member_id: int, active: bool, now: str) -> bool:
     """Activate or deactivate a member (history stays); False when nothing changed."""
     cur = store.execute(
         "UPDATE members SET active = :active, updated_at = :now"
-        " WHERE id = :id AND active != :active",
+        " WHERE id = :id AND active <> :active",
         {"active": 1 if active else 0, "now": now, "id": member_id},
     )
     return cur.rowcount == 1
@@ -137,27 +137,28 @@ def groups(store: Store, branch_id: int | None = None) -> list[dict[str, Any]]:
     if branch_id is None:
         return store.query("SELECT id, branch_id, name FROM party_groups ORDER BY id")
     return store.query(
-        "SELECT id, branch_id, name FROM party_groups WHERE branch_id = ? ORDER BY id", (branch_id,)
+        "SELECT id, branch_id, name FROM party_groups WHERE branch_id = :branch_id ORDER BY id",
+        {"branch_id": branch_id},
     )
 
 
 def branch_by_name(store: Store, name: str) -> dict[str, Any] | None:
-    return store.one("SELECT id, name FROM branches WHERE name = ?", (name,))
+    return store.one("SELECT id, name FROM branches WHERE name = :name", {"name": name})
 
 
 def group_by_name(store: Store, branch_id: int, name: str) -> dict[str, Any] | None:
     return store.one(
-        "SELECT id, branch_id, name FROM party_groups WHERE branch_id = ? AND name = ?",
-        (branch_id, name),
+        "SELECT id, branch_id, name FROM party_groups WHERE branch_id = :branch_id AND name = :name",
+        {"branch_id": branch_id, "name": name},
     )
 
 
 def secretaries(store: Store, branch_id: int) -> list[Member]:
     rows = store.query(
         _MEMBER_SQL
-        + " WHERE m.branch_id = ? AND m.role IN ('支部书记', '管理员') AND m.active = 1"
+        + " WHERE m.branch_id = :branch_id AND m.role IN ('支部书记', '管理员') AND m.active = 1"
         + " ORDER BY CASE m.role WHEN '支部书记' THEN 0 ELSE 1 END, m.id",
-        (branch_id,),
+        {"branch_id": branch_id},
     )
     return _members(rows)
 
@@ -170,54 +171,52 @@ def upsert_roster(
     counts = {"added": 0, "updated": 0}
     with store.tx():
         for r in rows:
-            store.execute("INSERT OR IGNORE INTO branches (name) VALUES (?)", (r.branch,))
-            branch_id = store.scalar("SELECT id FROM branches WHERE name = ?", (r.branch,))
+            store.execute(
+                "INSERT INTO branches (name) VALUES (:name) ON CONFLICT DO NOTHING",
+                {"name": r.branch},
+            )
+            branch_id = store.scalar(
+                "SELECT id FROM branches WHERE name = :name", {"name": r.branch}
+            )
             group_id = None
             if r.group:
                 store.execute(
-                    "INSERT OR IGNORE INTO party_groups (branch_id, name) VALUES (?, ?)",
-                    (branch_id, r.group),
+                    "INSERT INTO party_groups (branch_id, name) VALUES (:branch_id, :name)"
+                    " ON CONFLICT DO NOTHING",
+                    {"branch_id": branch_id, "name": r.group},
                 )
                 group_id = store.scalar(
-                    "SELECT id FROM party_groups WHERE branch_id = ? AND name = ?",
-                    (branch_id, r.group),
+                    "SELECT id FROM party_groups WHERE branch_id = :branch_id AND name = :name",
+                    {"branch_id": branch_id, "name": r.group},
                 )
-            existing = store.scalar("SELECT id FROM members WHERE phone = ?", (r.phone,))
+            values = {
+                "name": r.name,
+                "key": name_key(r.name),
+                "phone": r.phone,
+                "branch_id": branch_id,
+                "group_id": group_id,
+                "role": r.role,
+                "category": r.category,
+                "wecom_userid": r.wecom_userid,
+                "now": now,
+            }
+            existing = store.scalar("SELECT id FROM members WHERE phone = :phone", values)
             if existing is None:
                 store.execute(
                     "INSERT INTO members (name, name_key, phone, branch_id, group_id, role,"
-                    " category, wecom_userid, active, created_at, updated_at)"
-                    " VALUES (:name, :key, :phone, :branch_id, :group_id, :role, :category,"
-                    " :wecom, 1, :now, :now)",
-                    {
-                        "name": r.name,
-                        "key": name_key(r.name),
-                        "phone": r.phone,
-                        "branch_id": branch_id,
-                        "group_id": group_id,
-                        "role": r.role,
-                        "category": r.category,
-                        "wecom": r.wecom_userid,
-                        "now": now,
-                    },
+                    " category, wecom_userid, active, created_at, updated_at) VALUES (:name, :key,"
+                    " :phone, :branch_id, :group_id, :role, :category, :wecom_userid, 1, :now,"
+                    " :now)",
+                    values,
                 )
                 counts["added"] += 1
             else:
                 store.execute(
                     "UPDATE members SET name = :name, name_key = :key, branch_id = :branch_id,"
-                    " group_id = :group_id, role = :role, category = :category,"
-                    " wecom_userid = :wecom, active = 1, updated_at = :now WHERE id = :id",
-                    {
-                        "name": r.name,
-                        "key": name_key(r.name),
-                        "branch_id": branch_id,
-                        "group_id": group_id,
-                        "role": r.role,
-                        "category": r.category,
-                        "wecom": r.wecom_userid,
-                        "now": now,
-                        "id": existing,
-                    },
+                    " group_id = :group_id,"
+                    " role = :role, category = :category, wecom_userid = :wecom_userid,"
+                    " active = 1, updated_at = :now WHERE id = :id",
+                    {**values, "id": existing},
                 )
                 counts["updated"] += 1
     return counts
@@ -228,8 +227,9 @@ def upsert_roster(
 
 def bound_member(store: Store, channel: str, openid: str) -> Member | None:
     row = store.one(
-        _MEMBER_SQL + " JOIN bindings x ON x.member_id = m.id WHERE x.channel = ? AND x.openid = ?",
-        (channel, openid),
+        _MEMBER_SQL + " JOIN bindings x ON x.member_id = m.id"
+        " WHERE x.channel = :channel AND x.openid = :openid",
+        {"channel": channel, "openid": openid},
     )
     return _member(row)
 
@@ -237,7 +237,8 @@ def bound_member(store: Store, channel: str, openid: str) -> Member | None:
 def binding_of(store: Store, channel: str, member_id: int) -> str | None:
     """The openid a member is bound to on a channel, if any."""
     value = store.scalar(
-        "SELECT openid FROM bindings WHERE channel = ? AND member_id = ?", (channel, member_id)
+        "SELECT openid FROM bindings WHERE channel = :channel AND member_id = :member_id",
+        {"channel": channel, "member_id": member_id},
     )
     return str(value) if value is not None else None
 
@@ -245,22 +246,25 @@ def binding_of(store: Store, channel: str, member_id: int) -> str | None:
 def bind(store: Store, channel: str, openid: str, member_id: int, now: str) -> str:
     """Bind an account to a member. Returns 'bound', 'already' (same pair), 'member_taken' or
     'account_taken' (this account is bound to someone else)."""
+    params = {"channel": channel, "openid": openid, "member_id": member_id, "now": now}
     with store.tx():
         mine = store.scalar(
-            "SELECT member_id FROM bindings WHERE channel = ? AND openid = ?", (channel, openid)
+            "SELECT member_id FROM bindings WHERE channel = :channel AND openid = :openid", params
         )
         if mine == member_id:
             return "already"
         if mine is not None:
             return "account_taken"
         other = store.scalar(
-            "SELECT openid FROM bindings WHERE channel = ? AND member_id = ?", (channel, member_id)
+            "SELECT openid FROM bindings WHERE channel = :channel AND member_id = :member_id",
+            params,
         )
         if other is not None:
             return "member_taken"
         store.execute(
-            "INSERT INTO bindings (channel, openid, member_id, bound_at) VALUES (?, ?, ?, ?)",
-            (channel, openid, member_id, now),
+            "INSERT INTO bindings (channel, openid, member_id, bound_at)"
+            " VALUES (:channel, :openid, :member_id, :now)",
+            params,
         )
         return "bound"
 
@@ -269,29 +273,36 @@ def unbind(store: Store, member_id: int, channel: str | None = None) -> int:
     with store.tx():
         if channel:
             cur = store.execute(
-                "DELETE FROM bindings WHERE member_id = ? AND channel = ?", (member_id, channel)
+                "DELETE FROM bindings WHERE member_id = :member_id AND channel = :channel",
+                {"member_id": member_id, "channel": channel},
             )
         else:
-            cur = store.execute("DELETE FROM bindings WHERE member_id = ?", (member_id,))
+            cur = store.execute(
+                "DELETE FROM bindings WHERE member_id = :member_id", {"member_id": member_id}
+            )
         return cur.rowcount
 
 
 def record_bind_failure(store: Store, channel: str, openid: str, now: str) -> None:
     store.execute(
-        "INSERT INTO bind_failures (channel, openid, at) VALUES (?, ?, ?)", (channel, openid, now)
+        "INSERT INTO bind_failures (channel, openid, at) VALUES (:channel, :openid, :now)",
+        {"channel": channel, "openid": openid, "now": now},
     )
 
 
 def bind_failures_since(store: Store, channel: str, openid: str, since: str) -> list[str]:
     rows = store.query(
-        "SELECT at FROM bind_failures WHERE channel = ? AND openid = ? AND at > ? ORDER BY at",
-        (channel, openid, since),
+        "SELECT at FROM bind_failures WHERE channel = :channel AND openid = :openid"
+        " AND at > :since ORDER BY at",
+        {"channel": channel, "openid": openid, "since": since},
     )
     return [r["at"] for r in rows]
 
 
 def prune_bind_failures(store: Store, before: str) -> int:
-    return store.execute("DELETE FROM bind_failures WHERE at < ?", (before,)).rowcount
+    return store.execute(
+        "DELETE FROM bind_failures WHERE at < :before", {"before": before}
+    ).rowcount
 
 
 # -- followers ----------------------------------------------------------------------------
@@ -301,17 +312,24 @@ def touch_follower(store: Store, channel: str, openid: str, now: str, inbound: b
     """Record that someone wrote (refreshes the 48 h customer-service window)."""
     store.execute(
         "INSERT INTO followers (channel, openid, subscribed, first_seen_at, last_inbound_at)"
-        " VALUES (?, ?, 1, ?, ?) ON CONFLICT (channel, openid) DO UPDATE SET"
-        " last_inbound_at = CASE WHEN ? THEN excluded.last_inbound_at ELSE last_inbound_at END",
-        (channel, openid, now, now if inbound else None, 1 if inbound else 0),
+        " VALUES (:channel, :openid, 1, :now, :last) ON CONFLICT (channel, openid) DO UPDATE SET"
+        " last_inbound_at = CASE WHEN :inbound = 1 THEN excluded.last_inbound_at"
+        " ELSE followers.last_inbound_at END",
+        {
+            "channel": channel,
+            "openid": openid,
+            "now": now,
+            "last": now if inbound else None,
+            "inbound": 1 if inbound else 0,
+        },
     )
 
 
 def set_subscribed(store: Store, channel: str, openid: str, subscribed: bool, now: str) -> None:
     store.execute(
         "INSERT INTO followers (channel, openid, subscribed, first_seen_at, last_inbound_at)"
-        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, openid) DO UPDATE SET"
-        " subscribed = excluded.subscribed,"
-        " unsubscribed_at = CASE WHEN excluded.subscribed THEN NULL ELSE ? END",
-        (channel, openid, 1 if subscribed else 0, now, now, now),
+        " VALUES (:channel, :openid, :subscribed, :now, :now) ON CONFLICT (channel, openid)"
+        " DO UPDATE SET subscribed = excluded.subscribed,"
+        " unsubscribed_at = CASE WHEN excluded.subscribed = 1 THEN NULL ELSE :now END",
+        {"channel": channel, "openid": openid, "subscribed": 1 if subscribed else 0, "now": now},
     )

@@ -20,6 +20,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
+
 from storage.db import Store
 
 
@@ -60,13 +62,12 @@ def enqueue(store: Store, pushes: Iterable[Push], now: str) -> int:
     if not rows:
         return 0
     with store.tx():
-        cur = store.executemany(
+        return store.executemany(
             "INSERT INTO outbox (key, job, period, member_id, kind, text, parts, next_attempt_at,"
             " created_at) VALUES (:key, :job, :period, :member_id, :kind, :text, :parts, :now,"
             " :now) ON CONFLICT (key) DO NOTHING",
             rows,
         )
-        return max(0, int(cur.rowcount))
 
 
 def parts_of(row: Mapping[str, Any]) -> dict[str, str]:
@@ -92,15 +93,17 @@ def get(store: Store, row_id: int) -> dict[str, Any] | None:
 def by_status(store: Store, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
     if status:
         return store.query(
-            "SELECT * FROM outbox WHERE status = ? ORDER BY id DESC LIMIT ?", (status, limit)
+            "SELECT * FROM outbox WHERE status = :status ORDER BY id DESC LIMIT :limit",
+            {"status": status, "limit": limit},
         )
-    return store.query("SELECT * FROM outbox ORDER BY id DESC LIMIT ?", (limit,))
+    return store.query("SELECT * FROM outbox ORDER BY id DESC LIMIT :limit", {"limit": limit})
 
 
 def counts(store: Store, job: str | None = None) -> dict[str, int]:
     if job:
         rows = store.query(
-            "SELECT status, COUNT(*) AS n FROM outbox WHERE job = ? GROUP BY status", (job,)
+            "SELECT status, COUNT(*) AS n FROM outbox WHERE job = :job GROUP BY status",
+            {"job": job},
         )
     else:
         rows = store.query("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
@@ -124,10 +127,11 @@ LEFT JOIN branches br ON br.id = m.branch_id
 LEFT JOIN bindings b ON b.channel = 'wechat' AND b.member_id = o.member_id
 LEFT JOIN followers f ON f.channel = 'wechat' AND f.openid = b.openid
 LEFT JOIN custom_quota q ON q.channel = 'wechat' AND q.openid = b.openid
-WHERE o.status = 'pending' AND o.next_attempt_at <= ?
+WHERE o.id IN :ids
 ORDER BY o.next_attempt_at, o.id
-LIMIT ?
 """
+
+_OUTBOX = sa.table("outbox", sa.column("id"), sa.column("status"), sa.column("next_attempt_at"))
 
 
 @dataclass(frozen=True)
@@ -148,18 +152,27 @@ class Settle:
 def claim_due(store: Store, now: str, limit: int) -> list[dict[str, Any]]:
     """Take up to `limit` due rows, mark them `sending` and count the attempt, in one
     transaction. Each row comes with what the channel choice needs: the member's active flag,
-    WeCom userid, Official Account openid, subscription and last inbound time."""
+    WeCom userid, Official Account openid, subscription and last inbound time.
+
+    Several dispatchers may claim at once: on PostgreSQL the due rows are locked with
+    FOR UPDATE SKIP LOCKED, so each process takes different rows without waiting (on SQLite
+    the writer lock already makes claims one at a time)."""
+    due = (
+        sa.select(_OUTBOX.c.id)
+        .where(_OUTBOX.c.status == "pending", _OUTBOX.c.next_attempt_at <= now)
+        .order_by(_OUTBOX.c.next_attempt_at, _OUTBOX.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
     with store.tx():
-        rows = store.query(_CLAIM_SQL, (now, limit))
-        if rows:
-            marks = ",".join("?" * len(rows))
-            store.execute(
-                f"UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id IN ({marks})",
-                [r["id"] for r in rows],
-            )
-            for r in rows:
-                r["attempts"] = int(r["attempts"]) + 1
-    return rows
+        ids = [int(r["id"]) for r in store.query(due)]
+        if not ids:
+            return []
+        store.execute(
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id IN :ids",
+            {"ids": ids},
+        )
+        return store.query(_CLAIM_SQL, {"ids": ids})
 
 
 def settle(store: Store, outcomes: Sequence[Settle], now: str) -> None:
@@ -223,8 +236,8 @@ def reset_interrupted(store: Store, now: str) -> int:
         cur = store.execute(
             "UPDATE outbox SET status = 'pending', reason = 'interrupted',"
             " last_error = 'runner stopped between marking and recording the send',"
-            " next_attempt_at = ? WHERE status = 'sending'",
-            (now,),
+            " next_attempt_at = :now WHERE status = 'sending'",
+            {"now": now},
         )
         return cur.rowcount
 
@@ -232,7 +245,8 @@ def reset_interrupted(store: Store, now: str) -> int:
 def due_count(store: Store, now: str) -> int:
     return int(
         store.scalar(
-            "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?", (now,)
+            "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND next_attempt_at <= :now",
+            {"now": now},
         )
     )
 
@@ -242,8 +256,8 @@ def unfinished(store: Store, job: str | None = None) -> int:
     if job:
         return int(
             store.scalar(
-                "SELECT COUNT(*) FROM outbox WHERE job = ? AND status IN ('pending', 'sending')",
-                (job,),
+                "SELECT COUNT(*) FROM outbox WHERE job = :job AND status IN ('pending', 'sending')",
+                {"job": job},
             )
         )
     return int(store.scalar("SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')"))
@@ -252,11 +266,14 @@ def unfinished(store: Store, job: str | None = None) -> int:
 def reasons(store: Store, job: str) -> dict[tuple[str, str], int]:
     """(status, reason) -> count for one job."""
     rows = store.query(
-        "SELECT status, COALESCE(reason, '') AS reason, COUNT(*) AS n FROM outbox WHERE job = ?"
-        " GROUP BY status, reason",
-        (job,),
+        "SELECT status, COALESCE(reason, '') AS reason, COUNT(*) AS n FROM outbox"
+        " WHERE job = :job GROUP BY status, reason",
+        {"job": job},
     )
-    return {(r["status"], r["reason"]): int(r["n"]) for r in rows}
+    out: dict[tuple[str, str], int] = {}
+    for r in rows:
+        out[(r["status"], r["reason"])] = out.get((r["status"], r["reason"]), 0) + int(r["n"])
+    return out
 
 
 def listing(
@@ -268,11 +285,11 @@ def listing(
         " o.reason, o.last_error, o.channel, o.created_at, o.sent_at, m.name"
         " FROM outbox o LEFT JOIN members m ON m.id = o.member_id WHERE 1 = 1"
     )
-    params: list[Any] = []
+    params: dict[str, Any] = {"limit": limit}
     if status:
-        sql += " AND o.status = ?"
-        params.append(status)
+        sql += " AND o.status = :status"
+        params["status"] = status
     if job:
-        sql += " AND o.job = ?"
-        params.append(job)
-    return store.query(sql + " ORDER BY o.id DESC LIMIT ?", [*params, limit])
+        sql += " AND o.job = :job"
+        params["job"] = job
+    return store.query(sql + " ORDER BY o.id DESC LIMIT :limit", params)

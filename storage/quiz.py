@@ -39,21 +39,35 @@ def create_session(
         seq = 1 + int(
             store.scalar(
                 "SELECT COALESCE(MAX(seq), 0) FROM quiz_sessions"
-                " WHERE member_id = ? AND day = ? AND kind = 'practice'",
-                (member_id, day),
+                " WHERE member_id = :member_id AND day = :day AND kind = 'practice'",
+                {"member_id": member_id, "day": day},
             )
         )
-    cur = store.execute(
-        "INSERT INTO quiz_sessions (member_id, day, kind, seq, size, started_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (member_id, day, kind, seq, len(items), now),
+    session_id = int(
+        store.scalar(
+            "INSERT INTO quiz_sessions (member_id, day, kind, seq, size, started_at)"
+            " VALUES (:member_id, :day, :kind, :seq, :size, :now) RETURNING id",
+            {
+                "member_id": member_id,
+                "day": day,
+                "kind": kind,
+                "seq": seq,
+                "size": len(items),
+                "now": now,
+            },
+        )
     )
-    session_id = int(cur.lastrowid or 0)
     store.executemany(
         "INSERT INTO quiz_attempts (session_id, position, question_id, review, shown)"
-        " VALUES (?, ?, ?, ?, ?)",
+        " VALUES (:session_id, :position, :question_id, :review, :shown)",
         [
-            (session_id, i, qid, int(review), shown)
+            {
+                "session_id": session_id,
+                "position": i,
+                "question_id": qid,
+                "review": int(review),
+                "shown": shown,
+            }
             for i, (qid, review, shown) in enumerate(items, 1)
         ],
     )
@@ -61,57 +75,62 @@ def create_session(
 
 
 def get_session(store: Store, session_id: int) -> dict[str, Any] | None:
-    return store.one("SELECT * FROM quiz_sessions WHERE id = ?", (session_id,))
+    return store.one("SELECT * FROM quiz_sessions WHERE id = :id", {"id": session_id})
 
 
 def daily_session(store: Store, member_id: int, day: str) -> dict[str, Any] | None:
     return store.one(
-        "SELECT * FROM quiz_sessions WHERE member_id = ? AND day = ? AND kind = 'daily'",
-        (member_id, day),
+        "SELECT * FROM quiz_sessions WHERE member_id = :member_id AND day = :day"
+        " AND kind = 'daily'",
+        {"member_id": member_id, "day": day},
     )
 
 
 def latest_practice(store: Store, member_id: int, day: str) -> dict[str, Any] | None:
     return store.one(
-        "SELECT * FROM quiz_sessions WHERE member_id = ? AND day = ? AND kind = 'practice'"
-        " ORDER BY seq DESC LIMIT 1",
-        (member_id, day),
+        "SELECT * FROM quiz_sessions WHERE member_id = :member_id AND day = :day"
+        " AND kind = 'practice' ORDER BY seq DESC LIMIT 1",
+        {"member_id": member_id, "day": day},
     )
 
 
 def practice_count(store: Store, member_id: int, day: str) -> int:
     return int(
         store.scalar(
-            "SELECT COUNT(*) FROM quiz_sessions WHERE member_id = ? AND day = ? AND kind = 'practice'",
-            (member_id, day),
+            "SELECT COUNT(*) FROM quiz_sessions WHERE member_id = :member_id AND day = :day"
+            " AND kind = 'practice'",
+            {"member_id": member_id, "day": day},
         )
     )
 
 
 def attempts(store: Store, session_id: int) -> list[dict[str, Any]]:
     return store.query(
-        "SELECT * FROM quiz_attempts WHERE session_id = ? ORDER BY position", (session_id,)
+        "SELECT * FROM quiz_attempts WHERE session_id = :id ORDER BY position", {"id": session_id}
     )
 
 
 def drop_attempt(store: Store, session_id: int, position: int) -> None:
     """Remove a question that left the bank from an unfinished set."""
+    params = {"id": session_id, "position": position}
     store.execute(
-        "DELETE FROM quiz_attempts WHERE session_id = ? AND position = ? AND answered_at IS NULL",
-        (session_id, position),
+        "DELETE FROM quiz_attempts WHERE session_id = :id AND position = :position"
+        " AND answered_at IS NULL",
+        params,
     )
     store.execute(
-        "UPDATE quiz_sessions SET size = (SELECT COUNT(*) FROM quiz_attempts WHERE session_id = ?)"
-        " WHERE id = ?",
-        (session_id, session_id),
+        "UPDATE quiz_sessions SET size = (SELECT COUNT(*) FROM quiz_attempts"
+        " WHERE session_id = :id) WHERE id = :id",
+        params,
     )
 
 
 def mark_sent(store: Store, session_id: int, position: int, now: str) -> None:
     """When a question was first sent (re-showing it keeps the first time)."""
     store.execute(
-        "UPDATE quiz_attempts SET sent_at = ? WHERE session_id = ? AND position = ? AND sent_at IS NULL",
-        (now, session_id, position),
+        "UPDATE quiz_attempts SET sent_at = :now WHERE session_id = :id AND position = :position"
+        " AND sent_at IS NULL",
+        {"now": now, "id": session_id, "position": position},
     )
 
 
@@ -126,18 +145,26 @@ def record_answer(
 ) -> bool:
     """Store the answer once; False when that question was already answered."""
     cur = store.execute(
-        "UPDATE quiz_attempts SET answer = ?, correct = ?, skipped = ?, answered_at = ?"
-        " WHERE session_id = ? AND position = ? AND answered_at IS NULL",
-        (answer, int(correct), int(skipped), now, session_id, position),
+        "UPDATE quiz_attempts SET answer = :answer, correct = :correct, skipped = :skipped,"
+        " answered_at = :now WHERE session_id = :id AND position = :position"
+        " AND answered_at IS NULL",
+        {
+            "answer": answer,
+            "correct": int(correct),
+            "skipped": int(skipped),
+            "now": now,
+            "id": session_id,
+            "position": position,
+        },
     )
     return cur.rowcount == 1
 
 
 def finish_session(store: Store, session_id: int, score: int, points: int, now: str) -> bool:
     cur = store.execute(
-        "UPDATE quiz_sessions SET finished_at = ?, score = ?, points = ?"
-        " WHERE id = ? AND finished_at IS NULL",
-        (now, score, points, session_id),
+        "UPDATE quiz_sessions SET finished_at = :now, score = :score, points = :points"
+        " WHERE id = :id AND finished_at IS NULL",
+        {"now": now, "score": score, "points": points, "id": session_id},
     )
     return cur.rowcount == 1
 
@@ -145,9 +172,9 @@ def finish_session(store: Store, session_id: int, score: int, points: int, now: 
 def finished_members(store: Store, day: str) -> set[int]:
     """Members who finished that day's daily quiz."""
     rows = store.query(
-        "SELECT member_id FROM quiz_sessions WHERE day = ? AND kind = 'daily'"
+        "SELECT member_id FROM quiz_sessions WHERE day = :day AND kind = 'daily'"
         " AND finished_at IS NOT NULL",
-        (day,),
+        {"day": day},
     )
     return {int(r["member_id"]) for r in rows}
 
@@ -155,9 +182,9 @@ def finished_members(store: Store, day: str) -> set[int]:
 def streak(store: Store, member_id: int, day: str) -> int:
     """Consecutive days with a finished daily quiz, ending on `day`."""
     rows = store.query(
-        "SELECT day FROM quiz_sessions WHERE member_id = ? AND kind = 'daily'"
-        " AND finished_at IS NOT NULL AND day <= ? ORDER BY day DESC LIMIT 400",
-        (member_id, day),
+        "SELECT day FROM quiz_sessions WHERE member_id = :member_id AND kind = 'daily'"
+        " AND finished_at IS NOT NULL AND day <= :day ORDER BY day DESC LIMIT 400",
+        {"member_id": member_id, "day": day},
     )
     return consecutive_days([r["day"] for r in rows], day)
 
@@ -177,20 +204,23 @@ def daily_finishers(store: Store, group_id: int, day: str) -> list[dict[str, Any
 
 
 def seen(store: Store, member_id: int) -> set[str]:
-    rows = store.query("SELECT question_id FROM quiz_seen WHERE member_id = ?", (member_id,))
+    rows = store.query(
+        "SELECT question_id FROM quiz_seen WHERE member_id = :member_id", {"member_id": member_id}
+    )
     return {r["question_id"] for r in rows}
 
 
 def mark_seen(store: Store, member_id: int, question_ids: Iterable[str], day: str) -> None:
     store.executemany(
-        "INSERT OR IGNORE INTO quiz_seen (member_id, question_id, day) VALUES (?, ?, ?)",
-        [(member_id, qid, day) for qid in question_ids],
+        "INSERT INTO quiz_seen (member_id, question_id, day) VALUES (:member_id, :qid, :day)"
+        " ON CONFLICT DO NOTHING",
+        [{"member_id": member_id, "qid": qid, "day": day} for qid in question_ids],
     )
 
 
 def reset_seen(store: Store, member_id: int) -> None:
     """The member has seen the whole bank: a new cycle starts."""
-    store.execute("DELETE FROM quiz_seen WHERE member_id = ?", (member_id,))
+    store.execute("DELETE FROM quiz_seen WHERE member_id = :member_id", {"member_id": member_id})
 
 
 # -- wrong-answer reviews -------------------------------------------------------------------
@@ -199,25 +229,25 @@ def reset_seen(store: Store, member_id: int) -> None:
 def due_reviews(store: Store, member_id: int, day: str) -> list[str]:
     """Open reviews due on or before `day`, most overdue first."""
     rows = store.query(
-        "SELECT question_id FROM quiz_reviews WHERE member_id = ? AND open = 1 AND due_day <= ?"
-        " ORDER BY due_day, missed_day, question_id",
-        (member_id, day),
+        "SELECT question_id FROM quiz_reviews WHERE member_id = :member_id AND open = 1"
+        " AND due_day <= :day ORDER BY due_day, missed_day, question_id",
+        {"member_id": member_id, "day": day},
     )
     return [r["question_id"] for r in rows]
 
 
 def open_reviews(store: Store, member_id: int) -> list[dict[str, Any]]:
     return store.query(
-        "SELECT * FROM quiz_reviews WHERE member_id = ? AND open = 1"
+        "SELECT * FROM quiz_reviews WHERE member_id = :member_id AND open = 1"
         " ORDER BY missed_day DESC, question_id",
-        (member_id,),
+        {"member_id": member_id},
     )
 
 
 def review(store: Store, member_id: int, question_id: str) -> dict[str, Any] | None:
     return store.one(
-        "SELECT * FROM quiz_reviews WHERE member_id = ? AND question_id = ?",
-        (member_id, question_id),
+        "SELECT * FROM quiz_reviews WHERE member_id = :member_id AND question_id = :question_id",
+        {"member_id": member_id, "question_id": question_id},
     )
 
 
@@ -232,10 +262,16 @@ def record_result(
     if not correct:
         store.execute(
             "INSERT INTO quiz_reviews (member_id, question_id, missed_day, step, due_day, open)"
-            " VALUES (?, ?, ?, 0, ?, 1) ON CONFLICT (member_id, question_id) DO UPDATE SET"
+            " VALUES (:member_id, :question_id, :day, 0, :due, 1)"
+            " ON CONFLICT (member_id, question_id) DO UPDATE SET"
             " missed_day = excluded.missed_day, step = 0, due_day = excluded.due_day, open = 1,"
             " closed_day = NULL",
-            (member_id, question_id, day, _plus(day, REVIEW_OFFSETS[0])),
+            {
+                "member_id": member_id,
+                "question_id": question_id,
+                "day": day,
+                "due": _plus(day, REVIEW_OFFSETS[0]),
+            },
         )
         return
     if not is_review:
@@ -246,27 +282,28 @@ def record_result(
     step = int(row["step"]) + 1
     if step >= len(REVIEW_OFFSETS):
         store.execute(
-            "UPDATE quiz_reviews SET open = 0, step = ?, closed_day = ?"
-            " WHERE member_id = ? AND question_id = ?",
-            (step, day, member_id, question_id),
+            "UPDATE quiz_reviews SET open = 0, step = :step, closed_day = :day"
+            " WHERE member_id = :member_id AND question_id = :question_id",
+            {"step": step, "day": day, "member_id": member_id, "question_id": question_id},
         )
         return
     due = _plus(row["missed_day"], REVIEW_OFFSETS[step])
     if due <= day:  # answered late: the next step is at least a day away
         due = _plus(day, 1)
     store.execute(
-        "UPDATE quiz_reviews SET step = ?, due_day = ? WHERE member_id = ? AND question_id = ?",
-        (step, due, member_id, question_id),
+        "UPDATE quiz_reviews SET step = :step, due_day = :due"
+        " WHERE member_id = :member_id AND question_id = :question_id",
+        {"step": step, "due": due, "member_id": member_id, "question_id": question_id},
     )
 
 
 # -- statistics -----------------------------------------------------------------------------
 
 
-def _scope(branch_id: int | None) -> tuple[str, list[Any]]:
+def _scope(branch_id: int | None) -> tuple[str, dict[str, Any]]:
     if branch_id is None:
-        return "", []
-    return " AND m.branch_id = ?", [branch_id]
+        return "", {}
+    return " AND m.branch_id = :branch_id", {"branch_id": branch_id}
 
 
 def participation(
@@ -275,26 +312,29 @@ def participation(
     """Per 支部 and 党小组: active members, members who finished at least one daily quiz,
     finished daily sets, and the accuracy of daily answers, between two days."""
     where, params = _scope(branch_id)
+    same_group = (
+        "m2.branch_id = m.branch_id AND (m2.group_id = m.group_id"
+        " OR (m2.group_id IS NULL AND m.group_id IS NULL))"
+    )
     return store.query(
         "SELECT b.name AS branch, COALESCE(g.name, '（未分组）') AS grp,"
         " COUNT(DISTINCT m.id) AS members,"
         " COUNT(DISTINCT s.member_id) AS takers,"
         " COUNT(DISTINCT s.id) AS sets,"
         " (SELECT COUNT(*) FROM quiz_attempts a JOIN quiz_sessions s2 ON s2.id = a.session_id"
-        "   JOIN members m2 ON m2.id = s2.member_id WHERE s2.day BETWEEN ? AND ?"
-        "   AND m2.branch_id = m.branch_id AND m2.group_id IS m.group_id AND a.correct IS NOT NULL)"
-        "   AS answered,"
+        "   JOIN members m2 ON m2.id = s2.member_id WHERE s2.day BETWEEN :start AND :end"
+        f"   AND {same_group} AND a.correct IS NOT NULL) AS answered,"
         " (SELECT COUNT(*) FROM quiz_attempts a JOIN quiz_sessions s2 ON s2.id = a.session_id"
-        "   JOIN members m2 ON m2.id = s2.member_id WHERE s2.day BETWEEN ? AND ?"
-        "   AND m2.branch_id = m.branch_id AND m2.group_id IS m.group_id AND a.correct = 1)"
-        "   AS right"
+        "   JOIN members m2 ON m2.id = s2.member_id WHERE s2.day BETWEEN :start AND :end"
+        f"   AND {same_group} AND a.correct = 1) AS right"
         " FROM members m JOIN branches b ON b.id = m.branch_id"
         " LEFT JOIN party_groups g ON g.id = m.group_id"
         " LEFT JOIN quiz_sessions s ON s.member_id = m.id AND s.kind = 'daily'"
-        "   AND s.finished_at IS NOT NULL AND s.day BETWEEN ? AND ?"
+        "   AND s.finished_at IS NOT NULL AND s.day BETWEEN :start AND :end"
         f" WHERE m.active = 1{where}"
-        " GROUP BY m.branch_id, m.group_id ORDER BY b.id, g.id",
-        [start, end, start, end, start, end, *params],
+        " GROUP BY m.branch_id, m.group_id, b.id, b.name, g.id, g.name"
+        " ORDER BY b.id, g.id NULLS FIRST",
+        {"start": start, "end": end, **params},
     )
 
 
@@ -307,7 +347,17 @@ def question_results(
         "SELECT a.question_id, COUNT(*) AS answered, SUM(a.correct) AS right"
         " FROM quiz_attempts a JOIN quiz_sessions s ON s.id = a.session_id"
         " JOIN members m ON m.id = s.member_id"
-        f" WHERE a.correct IS NOT NULL AND s.day BETWEEN ? AND ?{where}"
+        f" WHERE a.correct IS NOT NULL AND s.day BETWEEN :start AND :end{where}"
         " GROUP BY a.question_id",
-        [start, end, *params],
+        {"start": start, "end": end, **params},
     )
+
+
+def question_ids_on(store: Store, member_id: int, day: str) -> set[str]:
+    """Questions in any set the member started on `day`."""
+    rows = store.query(
+        "SELECT a.question_id FROM quiz_attempts a JOIN quiz_sessions s ON s.id = a.session_id"
+        " WHERE s.member_id = :member_id AND s.day = :day",
+        {"member_id": member_id, "day": day},
+    )
+    return {r["question_id"] for r in rows}

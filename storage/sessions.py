@@ -10,7 +10,8 @@ from storage.db import Store
 
 def load(store: Store, channel: str, openid: str) -> dict[str, Any]:
     raw = store.scalar(
-        "SELECT state FROM sessions WHERE channel = ? AND openid = ?", (channel, openid)
+        "SELECT state FROM sessions WHERE channel = :channel AND openid = :openid",
+        {"channel": channel, "openid": openid},
     )
     if not raw:
         return {}
@@ -23,7 +24,14 @@ def load(store: Store, channel: str, openid: str) -> dict[str, Any]:
 
 def save(store: Store, channel: str, openid: str, state: dict[str, Any], now: str) -> None:
     store.execute(
-        "INSERT INTO sessions (channel, openid, state, updated_at) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (channel, openid) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
-        (channel, openid, json.dumps(state, ensure_ascii=False), now),
+        "INSERT INTO sessions (channel, openid, state, updated_at)"
+        " VALUES (:channel, :openid, :state, :now)"
+        " ON CONFLICT (channel, openid) DO UPDATE SET state = excluded.state,"
+        " updated_at = excluded.updated_at",
+        {
+            "channel": channel,
+            "openid": openid,
+            "state": json.dumps(state, ensure_ascii=False),
+            "now": now,
+        },
     )

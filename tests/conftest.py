@@ -1,12 +1,16 @@
-"""Shared fixtures: a fixed clock, a temporary SQLite file, the app, and a fake WeChat server
-that signs (and in safe mode encrypts) callbacks like the real one."""
+"""Shared fixtures: a fixed clock, a temporary database (a SQLite file, or a PostgreSQL
+database when DANGJIAN_TEST_PG is set: see tests/dbs.py), the app, and a fake WeChat server
+that signs (and in safe mode encrypts) callbacks like the real one.
+
+Markers: `sqlite_only` (flock, WAL, PRAGMAs, upgrading an old SQLite file) is skipped on
+PostgreSQL; `pg_only` (several servers on one PostgreSQL, SKIP LOCKED) runs only there."""
 
 from __future__ import annotations
 
 import base64
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,11 +24,43 @@ from bot.clock import FixedClock, stamp
 from bot.config import SHIPPED_CONTENT, SHIPPED_QUIZZES, Settings, load_settings
 from bot.demo import load_demo
 from bot.services import Services, build_services
+from tests import dbs
 
 TOKEN = "test-token"
 APPID = "wx1234567890abcdef"
 AES_KEY = base64.b64encode(os.urandom(32)).decode().rstrip("=")
 START = "2026-12-02T09:00:00+08:00"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if dbs.on_pg() and item.get_closest_marker("sqlite_only"):
+            item.add_marker(pytest.mark.skip(reason="SQLite only (DANGJIAN_TEST_PG is set)"))
+        if not dbs.on_pg() and item.get_closest_marker("pg_only"):
+            item.add_marker(pytest.mark.skip(reason="PostgreSQL only: set DANGJIAN_TEST_PG"))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if dbs.on_pg():
+        dbs.drop_template()
+
+
+@pytest.fixture(autouse=True)
+def _drop_test_databases() -> Iterator[None]:
+    yield
+    if dbs.on_pg():
+        dbs.drop_test_databases()
+
+
+@pytest.fixture
+def new_db(tmp_path: Path) -> Callable[..., str]:
+    """`new_db("name.db")`: the DANGJIAN_DB value of a fresh database for this test (migrated;
+    `empty=True` for none at all). The same name gives the same database."""
+
+    def make(name: str, empty: bool = False) -> str:
+        return dbs.db_for(tmp_path, name, empty)
+
+    return make
 
 
 @pytest.fixture
@@ -39,7 +75,7 @@ def settings(tmp_path: Path) -> Settings:
         dotenv=None,
         wechat_token=TOKEN,
         wechat_appid=APPID,
-        db=str(tmp_path / "test.db"),
+        db=dbs.db_for(tmp_path, "test.db"),
         content_dir=str(SHIPPED_CONTENT),
         quiz_dir=str(SHIPPED_QUIZZES),
         simulator="on",
@@ -81,7 +117,7 @@ def wechat(
         wechat_token=TOKEN,
         wechat_appid=APPID,
         wechat_aes_key=AES_KEY if aes else "",
-        db=str(tmp_path / "wx.db"),
+        db=dbs.db_for(tmp_path, "wx.db"),
         simulator="off",
     )
     services = build_services(s, clock=clock)

@@ -21,6 +21,7 @@ from bot.clock import FixedClock, stamp
 from bot.config import DEMO_TOKEN, ConfigError, Settings, load_settings
 from bot.demo import load_demo
 from bot.services import build_services
+from tests import dbs
 from tests.conftest import APPID, TOKEN, live_server
 
 WECOM_AES = base64.b64encode(os.urandom(32)).decode().rstrip("=")
@@ -38,7 +39,7 @@ SIMULATOR_PATHS = ("/", "/simulator/members", "/simulator/inbox?openid=sim-membe
 
 
 def settings_for(tmp_path: Path, env: dict[str, str] | None = None, **values: Any) -> Settings:
-    return load_settings(env=env or {}, dotenv=None, db=str(tmp_path / "app.db"), **values)
+    return load_settings(env=env or {}, dotenv=None, db=dbs.db_for(tmp_path, "app.db"), **values)
 
 
 @contextmanager

@@ -15,6 +15,7 @@ from bot.cli import main
 from bot.clock import FixedClock
 from bot.config import SHIPPED_CONTENT, SHIPPED_QUIZZES, load_settings
 from bot.services import build_services
+from tests import dbs
 from tests.conftest import START
 
 STUDY = """---
@@ -70,7 +71,7 @@ def test_site_content_overrides_and_extends_the_shipped_content(
         ordering.replace("\ntitle: ", "\ntitle: 本地：", 1), encoding="utf-8"
     )  # same id, another file name: the site's wins
     shutil.copy(SHIPPED_QUIZZES / "party-dues.yaml", home / "quizzes" / "local.yaml")
-    services = build_services(_settings(home, db=str(tmp_path / "x.db")), clock=clock)
+    services = build_services(_settings(home, db=dbs.db_for(tmp_path, "x.db")), clock=clock)
     shipped = len(list((SHIPPED_CONTENT / "study").glob("*.md")))
     assert len(services.study.items) == shipped + 1
     assert services.study.get("study-001").title == "本单位改写的第一课"
@@ -107,7 +108,7 @@ def test_a_gbk_study_file_and_other_broken_files_do_not_stop_start_up(
     home = _site(tmp_path)
     files = _break_everything(home)
     with caplog.at_level(logging.WARNING):
-        services = build_services(_settings(home, db=str(tmp_path / "x.db")), clock=clock)
+        services = build_services(_settings(home, db=dbs.db_for(tmp_path, "x.db")), clock=clock)
     shipped_study = len(list((SHIPPED_CONTENT / "study").glob("*.md")))
     assert len(services.study.items) == shipped_study  # the rest loaded
     assert services.knowledge.get("license-apply") is not None
@@ -146,7 +147,7 @@ def test_start_up_is_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) ->
     from bot.services import log_loaded
 
     services = build_services(
-        load_settings(env={}, dotenv=None, db=str(tmp_path / "x.db")), clock=FixedClock(START)
+        load_settings(env={}, dotenv=None, db=dbs.db_for(tmp_path, "x.db")), clock=FixedClock(START)
     )
     with caplog.at_level(logging.INFO):
         log_loaded(services, "serve")

@@ -15,6 +15,7 @@ from bot.quiz.stats import QuizStats, render
 from bot.spreadsheet import tsv_field, tsv_line
 from storage import open_store
 from storage import points as ledger
+from tests import dbs
 
 EVIL_NAME = '=HYPERLINK("http://x","点我")'
 HEADER = "姓名,手机号,支部,党小组,角色,类别,企业微信账号"
@@ -54,11 +55,11 @@ def test_a_formula_name_in_the_points_workbook_and_tsv_stays_text(tmp_path: Path
         "王一,13900000002,第一党支部,,支部书记,员工,",
     ]
     roster.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    env = {"DANGJIAN_DB": str(tmp_path / "x.db")}
+    env = {"DANGJIAN_DB": dbs.db_for(tmp_path, "x.db")}
     runner = CliRunner()
     imported = runner.invoke(main, ["import-members", str(roster)], env=env)
     assert imported.exit_code == 0, imported.output
-    store = open_store(tmp_path / "x.db")
+    store = open_store(dbs.db_for(tmp_path, "x.db"))
     evil = int(store.scalar("SELECT id FROM members WHERE phone = '13900000001'"))
     ledger.award(store, evil, "2026-12-01", "checkin", "2026-12-01", 1, "t")
     store.close()
@@ -102,7 +103,7 @@ def test_export_quizzes_writes_stems_options_explanations_and_tags_as_text(
     quiz_dir = tmp_path / "quizzes"
     quiz_dir.mkdir()
     (quiz_dir / "evil.yaml").write_text(QUIZ, encoding="utf-8")
-    env = {"DANGJIAN_DB": str(tmp_path / "q.db"), "DANGJIAN_QUIZ_DIR": str(quiz_dir)}
+    env = {"DANGJIAN_DB": dbs.db_for(tmp_path, "q.db"), "DANGJIAN_QUIZ_DIR": str(quiz_dir)}
     out = tmp_path / "out.xlsx"
     result = CliRunner().invoke(main, ["export-quizzes", str(out)], env=env)
     assert result.exit_code == 0, result.output

@@ -116,21 +116,38 @@ def serve(host: str, port: int, workers: int | None, access_log: bool) -> None:
 
 
 @click.command()
-def scheduler() -> None:
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="已有定时任务进程时等它的租约到期再接手（备用进程、崩溃后重启）。"
+    "Wait for the lease instead of refusing (a standby, or a restart after a crash).",
+)
+def scheduler(wait: bool) -> None:
     """只运行定时任务和推送（每个部署只能有一个）。
 
     Jobs only: daily pushes, reminders, meetings and the outbox dispatcher. Exactly one
-    scheduler may run; a second one refuses to start.
+    scheduler may run: a second one refuses to start, or with --wait waits until the first
+    one's lease is released or expires (DANGJIAN_LEASE_TTL, default 60 s).
     """
     from bot.jobs.runner import JobRunner
 
     services = _services(role="scheduler")
     runner = JobRunner(services)
-    runner.start()
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+
+    def on_term(*_: object) -> None:
+        stop.set()
+        runner.request_stop()
+
+    signal.signal(signal.SIGTERM, on_term)
     _on_sighup(services)
     try:
+        try:
+            runner.start(wait=wait)
+        except click.ClickException:
+            if runner.stopping:
+                return  # stopped while waiting for the lease
+            raise
         while not stop.wait(1):
             pass
     except KeyboardInterrupt:
@@ -180,17 +197,22 @@ def run(host: str, port: int, demo: bool) -> None:
 def migrate() -> None:
     """创建或升级数据库结构。
 
-    Create or upgrade the database schema (DANGJIAN_DB, default var/dangjian.db in the data
-    folder DANGJIAN_HOME).
+    Create or upgrade the database schema (DANGJIAN_DB: a file path, default var/dangjian.db
+    in the data folder DANGJIAN_HOME, or a postgresql:// URL). Safe to run from several
+    processes at once: one migrates, the others wait and find nothing left to do.
     """
     from storage import Store
     from storage.migrate import migrate as run_migrations
 
     settings = load_settings()
     store = Store(settings.db)
-    applied = run_migrations(store)
+    try:
+        applied = run_migrations(store)
+    finally:
+        store.close()
     click.echo(
-        f"数据库 {settings.db}: " + (f"applied {', '.join(applied)}" if applied else "up to date")
+        f"数据库 {store.describe()}: "
+        + (f"applied {', '.join(applied)}" if applied else "up to date")
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from bot.clock import show_stamp
 from bot.config import load_settings
 
 
@@ -79,7 +80,11 @@ def outbox(status: str | None, job: str | None, limit: int) -> None:
     rows = store_outbox.listing(store, status, job, limit)
     for r in rows:
         why = f" [{r['reason']}] {r['last_error'] or ''}" if r["reason"] else ""
-        nxt = f" next {r['next_attempt_at']}" if r["status"] == "pending" else ""
+        nxt = (
+            f" next {show_stamp(r['next_attempt_at'], services.clock.tz)}"
+            if r["status"] == "pending"
+            else ""
+        )
         click.echo(
             f"#{r['id']} {r['status']:<7} {r['job']} {r['period']} {r['name'] or '-'}"
             f" ({r['kind']}, {r['channel'] or '-'}, attempts {r['attempts']}){nxt}{why}"
@@ -319,17 +324,19 @@ def jobs() -> None:
     from storage import job_runs, lease
 
     services = _services()
+    tz = services.clock.tz
     runs = {r["job"]: r for r in job_runs.all_runs(services.store)}
     for job_id, title, when in schedule.describe(services.settings):
         last = runs.get(job_id)
-        tail = f"  上次 last {last['ran_at']} {last['note']}" if last else ""
+        tail = f"  上次 last {show_stamp(last['ran_at'], tz)} {last['note']}" if last else ""
         spec = schedule.spec(job_id)
         click.echo(f"{job_id:<22} {when:<16} {title}  (DANGJIAN_{spec.setting.upper()}){tail}")
     holder = lease.holder(services.store)
     if holder:
         click.echo(
-            f"租约 lease: host {holder['host']} pid {holder['pid']} since {holder['since']}"
-            f" expires {holder['expires_at']}"
+            f"租约 lease: host {holder['host']} pid {holder['pid']}"
+            f" since {show_stamp(holder['since'], tz)}"
+            f" expires {show_stamp(holder['expires_at'], tz)}"
         )
     else:
         click.echo("租约 lease: 无人持有 (no runner)")

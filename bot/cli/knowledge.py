@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import click
 
-from bot.clock import SystemClock, stamp
+from bot.clock import SystemClock, show_stamp, stamp
 from bot.config import load_settings
 
 
@@ -91,7 +91,9 @@ def gaps(days: int) -> None:
     from storage import knowledge as kb
 
     settings, store = _store()
-    since = stamp(SystemClock(settings.timezone).now() - timedelta(days=days))
+    clock = SystemClock(settings.timezone)
+    tz = clock.tz
+    since = stamp(clock.now() - timedelta(days=days))
     rows = kb.gaps(store, since)
     totals = kb.counts(store, since)
     click.echo(
@@ -105,7 +107,8 @@ def gaps(days: int) -> None:
         return
     for r in rows:
         kind = "没答上" if r["kind"] == "unanswered" else f"没用（{r['entry_id']}）"
-        click.echo(f"{int(r['count']):>4}  {kind}  {r['text']}  最近 {str(r['last_at'])[:16]}")
+        last = show_stamp(r["last_at"], tz)
+        click.echo(f"{int(r['count']):>4}  {kind}  {r['text']}  最近 {last}")
 
 
 @click.command()
@@ -116,7 +119,8 @@ def handoffs() -> None:
     """
     from storage import knowledge as kb
 
-    _settings, store = _store()
+    settings, store = _store()
+    tz = SystemClock(settings.timezone).tz
     rows = kb.open_handoffs(store)
     if not rows:
         click.echo("没有待答复的转人工问题。No open hand-offs.")
@@ -124,7 +128,8 @@ def handoffs() -> None:
     for r in rows:
         who = f"{r['member_name']}（{r['branch']}）" if r["member_name"] else "未绑定的关注者"
         to = r["assignee_name"] or "-"
-        click.echo(f"#{r['id']}  {str(r['created_at'])[:16]}  {who} → {to}：{r['question']}")
+        when = show_stamp(r["created_at"], tz)
+        click.echo(f"#{r['id']}  {when}  {who} → {to}：{r['question']}")
 
 
 COMMANDS = [ask, gaps, handoffs]

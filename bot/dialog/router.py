@@ -1,8 +1,11 @@
 """Dedupe retries, find the member and session, pick the intent, and remember the reply.
 
-Everything for one inbound message happens in one write transaction (BEGIN IMMEDIATE, so two
-workers never handle the same message at once): the retry check, the handler's side effects
-(check-in, points, outbox rows), the session, and the inbound-log row with the rendered response.
+Everything for one inbound message happens in one write transaction: the retry check, the
+handler's side effects (check-in, points, outbox rows), the session, and the inbound-log row with
+the rendered response. Two processes never handle messages from the same sender at once: on
+SQLite every write transaction is exclusive (flock + BEGIN IMMEDIATE); on PostgreSQL the
+transaction first takes an advisory lock on the sender (`store.lock`), so a retry arriving at a
+second web host waits for the first to commit and then finds the logged response.
 A crash rolls all of it back, so WeChat's retry runs it again; a retry that arrives after the
 commit gets the stored response bytes back and runs nothing. A handler that raises leaves
 nothing behind either: its transaction rolls back and the message is logged with an apology.
@@ -48,6 +51,7 @@ class Router:
         now = self.services.clock.now()
         try:
             with store.tx(durable=not self.read_only(inbound)):
+                store.lock(self.lock_name(inbound))
                 seen = inbound_log.get(store, inbound.dedupe_key)
                 if seen is not None:
                     return self.replay(seen, render)
@@ -68,10 +72,16 @@ class Router:
         except Exception:  # the transaction rolled back: nothing of the handler's work remains
             log.exception("handler failed for %s", inbound.dedupe_key)
         with store.tx():
+            store.lock(self.lock_name(inbound))
             seen = inbound_log.get(store, inbound.dedupe_key)
             if seen is not None:
                 return self.replay(seen, render)
             return self.log(inbound, now, "error", Reply(replies.ERROR), render)
+
+    @staticmethod
+    def lock_name(inbound: Inbound) -> str:
+        """One sender's messages are handled one at a time (retries included)."""
+        return f"inbound:{inbound.channel}:{inbound.user_id}"
 
     def log(
         self, inbound: Inbound, now: datetime, intent: str, reply: Reply, render: Render

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from bot.clock import day_of, stamp
@@ -70,6 +70,11 @@ class Context:
     @property
     def settings(self) -> Any:
         return self.services.settings
+
+    @property
+    def tz(self) -> tzinfo:
+        """The organization's zone: convert stored (UTC) instants to it before showing them."""
+        return self.services.clock.tz  # type: ignore[no-any-return]
 
     @property
     def today(self) -> str:

@@ -2,10 +2,12 @@
 in exactly one process.
 
 - The lease (storage/lease.py): `start()` takes the 'jobs' lease row or refuses with a message
-  naming the holder (host, pid, since). The lease lasts DANGJIAN_LEASE_TTL seconds (default 60)
-  and is renewed every third of that; another runner takes over once it has expired, or at once
-  when the holder was on this host and its process is gone. A runner that finds its lease taken
-  pauses its jobs until it can take the lease again.
+  naming the holder (host, pid, since); `start(wait=True)` waits for it instead. The holder is
+  known by a random token made at start (not host + pid, which two containers can share). The
+  lease lasts DANGJIAN_LEASE_TTL seconds (default 60) and is renewed every third of that;
+  another runner takes over only once it has expired or been released, so a runner restarted
+  after a crash (kill -9) waits up to one TTL. A runner that finds its lease taken pauses its
+  jobs until it can take the lease again.
 - Every job has the organization's time zone, a real misfire_grace_time and coalesce=True; a
   run missed while the process was up (busy, suspended) runs once within the grace and is
   skipped (APScheduler logs it) after. Runs missed while no runner was up are found from the
@@ -25,14 +27,14 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 import click
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.clock import stamp
+from bot.clock import parse_stamp, show_stamp, stamp
 from bot.jobs import schedule
 from bot.jobs.dispatch import Dispatcher
 from bot.services import Services
@@ -47,14 +49,16 @@ RELOAD_CHECK = 5.0  # seconds between two looks at the content generation
 class LeaseHeld(click.ClickException):
     """Another runner holds the lease."""
 
-    def __init__(self, holder: dict[str, Any] | None) -> None:
+    def __init__(self, holder: dict[str, Any] | None, tz: tzinfo) -> None:
         h = holder or {}
+        since, until = show_stamp(h.get("since"), tz), show_stamp(h.get("expires_at"), tz)
         super().__init__(
             f"另一个定时任务进程正在运行（主机 {h.get('host')}，进程 {h.get('pid')}，"
-            f"自 {h.get('since')} 起，租约到 {h.get('expires_at')}），本进程不再启动定时任务。\n"
+            f"自 {since} 起，租约到 {until}），本进程不再启动定时任务。"
+            "（加 --wait 可等它的租约到期后接手。）\n"
             f"Another job runner holds the lease: host {h.get('host')}, pid {h.get('pid')}, "
-            f"since {h.get('since')} (expires {h.get('expires_at')}). Stop it first, or wait for "
-            "its lease to expire."
+            f"since {since} (expires {until}). Stop it first, or start with --wait to take "
+            "over when its lease expires."
         )
         self.holder = holder
 
@@ -65,18 +69,6 @@ class JobContext:
     now: datetime
     dispatcher: Dispatcher | None = None
     should_stop: Callable[[], bool] = field(default=lambda: False)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:
-        return False
-    return True
 
 
 class JobRunner:
@@ -100,7 +92,6 @@ class JobRunner:
             self.claim,
             stamp(now),
             stamp(now + timedelta(seconds=self.ttl)),
-            alive=_alive,
         )
         if outcome.taken:
             self.active = True
@@ -110,8 +101,8 @@ class JobRunner:
                     "took over the job lease from host %s pid %s (since %s, expires %s)",
                     h["host"],
                     h["pid"],
-                    h["since"],
-                    h["expires_at"],
+                    show_stamp(h["since"], self.services.clock.tz),
+                    show_stamp(h["expires_at"], self.services.clock.tz),
                 )
         return outcome
 
@@ -134,15 +125,28 @@ class JobRunner:
         return False
 
     # -- start and stop ---------------------------------------------------------------------
-    def start(self) -> None:
+    def start(self, wait: bool = False, poll: float | None = None) -> None:
+        """Take the lease and start the jobs. When another runner holds the lease: refuse
+        (LeaseHeld), or with `wait` try again every `poll` seconds until it is free."""
         settings = self.services.settings
         try:
             schedule.validate(settings)
         except ValueError as exc:
             raise click.ClickException(f"定时任务设置有误 bad job setting: {exc}") from exc
         outcome = self.take_lease()
+        if not outcome.taken and wait:
+            h = outcome.holder or {}
+            log.warning(
+                "waiting for the job lease held by host %s pid %s (expires %s)",
+                h.get("host"),
+                h.get("pid"),
+                show_stamp(h.get("expires_at"), self.services.clock.tz),
+            )
+            interval = poll if poll is not None else max(1.0, self.ttl / 3)
+            while not outcome.taken and not self._stop.wait(interval):
+                outcome = self.take_lease()
         if not outcome.taken:
-            raise LeaseHeld(outcome.holder)
+            raise LeaseHeld(outcome.holder, self.services.clock.tz)
         store = self.services.store
         now = self.services.clock.now()
         interrupted = outbox.reset_interrupted(store, stamp(now))
@@ -222,6 +226,14 @@ class JobRunner:
             "; ".join(f"{t} {w}" for _, t, w in schedule.describe(settings)),
         )
 
+    def request_stop(self) -> None:
+        """Stop waiting for the lease (from a signal handler); then call shutdown()."""
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
     def shutdown(self) -> None:
         self._stop.set()
         if self.scheduler is not None:
@@ -252,7 +264,12 @@ class JobRunner:
             log.exception("job %s failed", job.id)
             return None
         if job.kind != "interval":
-            note = f"catch-up of {stamp(scheduled_for)}" if scheduled_for else ""
+            tz = self.services.clock.tz
+            note = (
+                f"catch-up of {scheduled_for.astimezone(tz).isoformat(timespec='seconds')}"
+                if scheduled_for
+                else ""
+            )
             job_runs.record(
                 self.services.store, job.id, stamp(now), stamp(scheduled_for or now), note
             )
@@ -275,7 +292,7 @@ class JobRunner:
             args = schedule.trigger_args(job, self.services.settings)
             args.pop("trigger")
             trigger = CronTrigger(timezone=tz, **args)
-            missed = missed_times(trigger, datetime.fromisoformat(last["ran_at"]), now)
+            missed = missed_times(trigger, parse_stamp(last["ran_at"]), now)
             if not missed:
                 continue
             latest = missed[-1]

@@ -135,11 +135,8 @@ def monthly_summary_text(store: Any, branch_id: int, now: datetime) -> str:
     start, end = compliance.month_bounds(last_day)
     people = members.all_active(store, branch_id=branch_id)
     ids = {m.id for m in people}
-    rows = store.query(
-        "SELECT member_id, COUNT(*) AS n FROM checkins WHERE day >= ? AND day < ? GROUP BY member_id",
-        (start.isoformat(), end.isoformat()),
-    )
-    days = {r["member_id"]: int(r["n"]) for r in rows if r["member_id"] in ids}
+    per_member = checkins.days_per_member(store, start.isoformat(), end.isoformat())
+    days = {m: n for m, n in per_member.items() if m in ids}
     total = sum(days.values())
     active = len([n for n in days.values() if n > 0])
     avg = total / len(people) if people else 0.0

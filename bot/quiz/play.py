@@ -66,12 +66,7 @@ class Summary:
 
 
 def today_ids(store: Store, member_id: int, day: str) -> set[str]:
-    rows = store.query(
-        "SELECT a.question_id FROM quiz_attempts a JOIN quiz_sessions s ON s.id = a.session_id"
-        " WHERE s.member_id = ? AND s.day = ?",
-        (member_id, day),
-    )
-    return {r["question_id"] for r in rows}
+    return store_quiz.question_ids_on(store, member_id, day)
 
 
 def start_set(

@@ -20,6 +20,7 @@ from bot.config import Settings, load_settings
 from bot.demo import load_demo
 from bot.services import Services, build_services
 from storage import replays
+from tests import dbs
 from tests.conftest import APPID, TOKEN, live_server
 
 AES = base64.b64encode(os.urandom(32)).decode().rstrip("=")
@@ -27,7 +28,7 @@ AES = base64.b64encode(os.urandom(32)).decode().rstrip("=")
 
 def settings_for(tmp_path: Path, **values: Any) -> Settings:
     values = {"wechat_token": TOKEN, "wechat_appid": APPID, **values}
-    return load_settings(env={}, dotenv=None, db=str(tmp_path / "cb.db"), **values)
+    return load_settings(env={}, dotenv=None, db=dbs.db_for(tmp_path, "cb.db"), **values)
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from bot.clock import FixedClock, stamp
 from bot.config import load_settings
 from bot.demo import load_demo
 from bot.services import build_services
+from tests import dbs
 from tests.conftest import APPID, START, TOKEN, flask_transport
 
 AES = base64.b64encode(os.urandom(32)).decode().rstrip("=")
@@ -39,7 +40,7 @@ def _peer(tmp: Path, aes: bool) -> WeChatPeer:
         wechat_token=TOKEN,
         wechat_appid=APPID,
         wechat_aes_key=AES if aes else "",
-        db=str(tmp / f"fuzz-{aes}.db"),
+        db=dbs.db_for(tmp, f"fuzz-{aes}.db"),
         simulator="off",
     )
     services = build_services(s, clock=clock)

@@ -17,6 +17,7 @@ from bot.clock import FixedClock, stamp
 from bot.config import SHIPPED_CONTENT, SHIPPED_QUIZZES, load_settings
 from bot.demo import load_demo
 from bot.services import Services, build_services
+from tests import dbs
 from tests.conftest import Member
 from tests.fakes.wechat_api import AGENTID, CORPID, CORPSECRET, FakeWeChatAPI
 from tests.fakes.wecom_peer import WeComPeer
@@ -44,7 +45,7 @@ def wecom_services(tmp_path: Path, fake: FakeWeChatAPI, clock: FixedClock) -> It
         wecom_token=WECOM_TOKEN,
         wecom_aes_key=WECOM_AES,
         wecom_api_base=fake.url,
-        db=str(tmp_path / "wecom.db"),
+        db=dbs.db_for(tmp_path, "wecom.db"),
         content_dir=str(SHIPPED_CONTENT),
         quiz_dir=str(SHIPPED_QUIZZES),
         simulator="off",

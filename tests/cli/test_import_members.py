@@ -10,6 +10,7 @@ from openpyxl import Workbook
 
 from bot.cli import main
 from storage import open_store
+from tests import dbs
 
 HEADER = ["姓名", "手机号", "支部", "党小组", "角色", "类别", "企业微信账号"]
 GOOD = [
@@ -25,13 +26,13 @@ def write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8-sig") ->
 
 
 def run(tmp_path: Path, *args: str, answer: str | None = None) -> tuple[int, str]:
-    env = {"DANGJIAN_DB": str(tmp_path / "roster.db")}
+    env = {"DANGJIAN_DB": dbs.db_for(tmp_path, "roster.db")}
     result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False, input=answer)
     return result.exit_code, result.output
 
 
 def count(tmp_path: Path, sql: str) -> int:
-    return int(open_store(tmp_path / "roster.db").scalar(sql))
+    return int(open_store(dbs.db_for(tmp_path, "roster.db")).scalar(sql))
 
 
 def test_import_csv_then_reimport_updates(tmp_path: Path) -> None:
@@ -161,7 +162,7 @@ def test_typos_among_new_names_in_a_first_import_are_reported(tmp_path: Path) ->
 
 def test_unbind_by_phone(tmp_path: Path) -> None:
     run(tmp_path, "import-members", str(write_csv(tmp_path / "r.csv", GOOD)))
-    store = open_store(tmp_path / "roster.db")
+    store = open_store(dbs.db_for(tmp_path, "roster.db"))
     store.execute("INSERT INTO bindings VALUES ('wechat', 'o-x', 1, '2026-12-02T09:00:00+08:00')")
     code, out = run(tmp_path, "unbind", "13900000001")
     assert code == 0 and "已解绑 1" in out

@@ -11,17 +11,18 @@ from bot.cli import main
 from bot.demo import load_demo
 from storage import open_store
 from storage import points as ledger
+from tests import dbs
 
 
 def setup_db(tmp_path: Path) -> dict[str, str]:
-    store = open_store(tmp_path / "p.db")
+    store = open_store(dbs.db_for(tmp_path, "p.db"))
     load_demo(store, "2026-12-01T09:00:00+08:00")
     ledger.award(store, 3, "2026-12-01", "checkin", "2026-12-01", 1, "t")  # 张伟, 综合党小组
     ledger.award(store, 3, "2026-12-02", "quiz", "2026-12-02", 6, "t")
     ledger.award(store, 13, "2026-11-30", "checkin", "2026-11-30", 1, "t")  # 马超, last month
     ledger.award(store, 12, "2026-10-08", "meeting", "m1", 2, "t")  # 孙丽, this quarter
     store.close()
-    return {"DANGJIAN_DB": str(tmp_path / "p.db")}
+    return {"DANGJIAN_DB": dbs.db_for(tmp_path, "p.db")}
 
 
 def test_member_month(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.config import DEMO_TOKEN
+from tests import dbs
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]
         if key.startswith("DANGJIAN_"):
             monkeypatch.delenv(key)
     monkeypatch.chdir(tmp_path)
-    return {"DANGJIAN_DB": str(tmp_path / "serve.db")}
+    return {"DANGJIAN_DB": dbs.db_for(tmp_path, "serve.db")}
 
 
 def invoke(env: dict[str, str], *args: str) -> tuple[int, str]:

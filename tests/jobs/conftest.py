@@ -17,6 +17,7 @@ from bot.jobs import schedule
 from bot.jobs.dispatch import Dispatcher, DrainStats
 from bot.jobs.runner import JobContext
 from bot.services import Services, build_services
+from tests import dbs
 from tests.conftest import APPID, TOKEN, Member, flask_transport
 from tests.fakes.wechat_api import AGENTID, CORPID, CORPSECRET, SECRET, FakeWeChatAPI
 
@@ -38,7 +39,7 @@ def api_settings(
         "wechat_appid": APPID,
         "wechat_secret": SECRET,
         "wechat_api_base": fake.url,
-        "db": str(tmp_path / "jobs.db"),
+        "db": dbs.db_for(tmp_path, "jobs.db"),
         "content_dir": str(SHIPPED_CONTENT),
         "quiz_dir": str(SHIPPED_QUIZZES),
         "simulator": "off",
@@ -94,5 +95,5 @@ def drain(services: Services, **kw: object) -> DrainStats:
 def outbox_rows(services: Services, job: str | None = None) -> list[dict[str, object]]:
     sql = "SELECT o.*, m.name FROM outbox o LEFT JOIN members m ON m.id = o.member_id"
     if job:
-        return services.store.query(sql + " WHERE o.job = ? ORDER BY o.id", (job,))
+        return services.store.query(sql + " WHERE o.job = :job ORDER BY o.id", {"job": job})
     return services.store.query(sql + " ORDER BY o.id")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.channels import push
-from bot.clock import FixedClock, stamp
+from bot.clock import FixedClock, parse_stamp, stamp
 from bot.config import load_settings
 from bot.demo import load_demo
 from bot.jobs.dispatch import Dispatcher, in_quiet_hours
@@ -24,7 +24,7 @@ NOW = datetime.fromisoformat("2026-12-02T09:00:00+08:00")
 
 
 def _member_id(services: Services, name: str) -> int:
-    return int(services.store.scalar("SELECT id FROM members WHERE name = ?", (name,)))
+    return int(services.store.scalar("SELECT id FROM members WHERE name = :name", {"name": name}))
 
 
 def _follow(services: Services, name: str, openid: str, last_inbound: datetime | None) -> int:
@@ -45,7 +45,9 @@ def _push(
 
 
 def _row(services: Services, mid: int, job: str = "test") -> dict[str, Any]:
-    row = services.store.one("SELECT * FROM outbox WHERE member_id = ? AND job = ?", (mid, job))
+    row = services.store.one(
+        "SELECT * FROM outbox WHERE member_id = :mid AND job = :job", {"mid": mid, "job": job}
+    )
     assert row is not None
     return row
 
@@ -204,12 +206,13 @@ def test_transient_error_then_success_with_backoff(
     drain(api_services)
     row = _row(api_services, mid)
     assert (row["status"], row["attempts"], row["reason"]) == ("pending", 1, "errcode:45009")
-    assert row["next_attempt_at"] == "2026-12-02T09:00:30+08:00"
+    assert parse_stamp(row["next_attempt_at"]) == parse_stamp("2026-12-02T09:00:30+08:00")
     drain(api_services)  # not due yet: nothing sent
     assert fake_api.calls["custom"] == 1
     clock.advance(seconds=30)
     drain(api_services)
-    assert _row(api_services, mid)["next_attempt_at"] == "2026-12-02T09:01:30+08:00"  # 60 s
+    later = parse_stamp(_row(api_services, mid)["next_attempt_at"])
+    assert later == parse_stamp("2026-12-02T09:01:30+08:00")  # 60 s
     clock.advance(seconds=60)
     drain(api_services)
     row = _row(api_services, mid)

@@ -36,7 +36,7 @@ def _services(tmp_path: Path, fake: FakeWeChatAPI, clock: FixedClock, **kw: Any)
 
 def _follow(services: Services, name: str, openid: str, wrote: datetime | None) -> int:
     """Bind a member; `wrote`: when they last wrote (None: days ago, outside the 48 h)."""
-    mid = int(services.store.scalar("SELECT id FROM members WHERE name = ?", (name,)))
+    mid = int(services.store.scalar("SELECT id FROM members WHERE name = :name", {"name": name}))
     members.bind(services.store, "wechat", openid, mid, stamp(NOW))
     members.set_subscribed(services.store, "wechat", openid, True, stamp(NOW))
     wrote = wrote or NOW - timedelta(days=5)
@@ -52,7 +52,7 @@ def _push(services: Services, mid: int, job: str, kind: str = "notice", text: st
 
 
 def _row(services: Services, job: str) -> dict[str, Any]:
-    row = services.store.one("SELECT * FROM outbox WHERE job = ?", (job,))
+    row = services.store.one("SELECT * FROM outbox WHERE job = :job", {"job": job})
     assert row is not None
     return row
 
@@ -222,8 +222,8 @@ def test_customer_service_quota_without_a_template_is_skipped_and_summarized(
     bid, n = notices.send_now(services, branch.branch_id, None, secretary, "今晚学习", NOW)
     drain(services)
     row = store.one(
-        "SELECT status, reason FROM outbox WHERE job = ? AND member_id = ?",
-        (broadcasts.job_name(bid), zhang),
+        "SELECT status, reason FROM outbox WHERE job = :job AND member_id = :mid",
+        {"job": broadcasts.job_name(bid), "mid": zhang},
     )
     assert row == {"status": "skipped", "reason": "quota"}
     summary = notices.summary_text(store, broadcasts.get(store, bid) or {})
@@ -257,8 +257,8 @@ def test_a_timed_out_customer_service_message_is_not_repeated(
         drain(services)
         clock.advance(minutes=5)
     row = store.one(
-        "SELECT status, reason, attempts FROM outbox WHERE job = ? AND member_id = ?",
-        (broadcasts.job_name(bid), zhang),
+        "SELECT status, reason, attempts FROM outbox WHERE job = :job AND member_id = :mid",
+        {"job": broadcasts.job_name(bid), "mid": zhang},
     )
     assert row == {"status": "failed", "reason": "unknown", "attempts": 1}
     fake_api.wait_idle()

@@ -17,11 +17,12 @@ from bot.jobs.runner import JobRunner
 from bot.services import Services
 from storage import checkins, console_inbox, job_runs, meetings, outbox
 from storage import quiz as quiz_store
+from tests import dbs
 from tests.jobs.conftest import drain, outbox_rows, run_job
 
 
 def _id(services: Services, name: str) -> int:
-    return int(services.store.scalar("SELECT id FROM members WHERE name = ?", (name,)))
+    return int(services.store.scalar("SELECT id FROM members WHERE name = :name", {"name": name}))
 
 
 def test_study_push_once_a_day(services: Services) -> None:
@@ -66,7 +67,7 @@ def test_no_reminder_in_quiet_hours(services: Services, clock: FixedClock) -> No
 
 def test_reminder_time_in_quiet_hours_is_refused(tmp_path: Path) -> None:
     settings = load_settings(
-        env={"DANGJIAN_REMINDER_AT": "23:00"}, dotenv=None, db=str(tmp_path / "x.db")
+        env={"DANGJIAN_REMINDER_AT": "23:00"}, dotenv=None, db=dbs.db_for(tmp_path, "x.db")
     )
     with pytest.raises(ValueError, match="falls in quiet hours"):
         schedule.validate(settings)
@@ -101,8 +102,12 @@ def _meeting(
     services: Services, branch: str, type_: str, at: str, group: str | None = None
 ) -> None:
     store = services.store
-    bid = int(store.scalar("SELECT id FROM branches WHERE name = ?", (branch,)))
-    gid = store.scalar("SELECT id FROM party_groups WHERE name = ?", (group,)) if group else None
+    bid = int(store.scalar("SELECT id FROM branches WHERE name = :name", {"name": branch}))
+    gid = (
+        store.scalar("SELECT id FROM party_groups WHERE name = :name", {"name": group})
+        if group
+        else None
+    )
     meetings.create(store, bid, gid, type_, at, "会议室", "1234", None, at, [])
 
 
@@ -144,7 +149,7 @@ def test_catch_up_after_downtime(
     runner = JobRunner(services)
     with caplog.at_level("WARNING"):
         due = runner.catch_up(clock.now())
-    assert [(j.id, stamp(t)) for j, t in due] == [("study_push", "2026-12-02T07:30:00+08:00")]
+    assert [(j.id, t.isoformat()) for j, t in due] == [("study_push", "2026-12-02T07:30:00+08:00")]
     log = caplog.text
     assert "evening_reminder: run of 2026-11-30 20:00:00+08:00" not in log
     assert (

@@ -1,5 +1,6 @@
-"""Kill the scheduler with SIGKILL in the middle of a notice to 2,000 members, restart it, and
-check what the fake API received: everyone got the notice, and only rows the crash caught
+"""Kill the scheduler with SIGKILL in the middle of a notice to 2,000 members, restart it
+(`scheduler --wait`: it takes over once the dead runner's lease expires), and check what the
+fake API received: everyone got the notice, and only rows the crash caught
 between send and mark (status `sending` at the kill) may have gone out twice."""
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.clock import stamp
+from bot.clock import day_of, stamp
 from bot.text import name_key
 from storage import open_store, outbox
 from storage.members import RosterRow, upsert_roster
+from tests import dbs
 from tests.fakes.wechat_api import FakeWeChatAPI
 
 MEMBERS = 2000
@@ -31,15 +33,19 @@ def _wait(condition: Callable[[], bool], timeout: float, what: str) -> None:
         time.sleep(0.01)
 
 
-def _start(env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
+def _start(env: dict[str, str], cwd: Path, log: Path, *args: str) -> subprocess.Popen[bytes]:
     dangjian = str(Path(sys.executable).parent / "dangjian")
     return subprocess.Popen(
-        [dangjian, "scheduler"], env=env, cwd=cwd, stdout=log.open("ab"), stderr=subprocess.STDOUT
+        [dangjian, "scheduler", *args],
+        env=env,
+        cwd=cwd,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
     )
 
 
 def test_sigkill_mid_broadcast_then_restart(tmp_path: Path, fake_api: FakeWeChatAPI) -> None:
-    db = tmp_path / "kill.db"
+    db = dbs.db_for(tmp_path, "kill.db")
     store = open_store(db)
     now = stamp(datetime.now(ZoneInfo("Asia/Shanghai")))  # the scheduler runs on the real clock
     roster = [
@@ -50,28 +56,36 @@ def test_sigkill_mid_broadcast_then_restart(tmp_path: Path, fake_api: FakeWeChat
     ids = [r["id"] for r in store.query("SELECT id FROM members ORDER BY id")]
     with store.tx():
         store.executemany(
-            "INSERT INTO bindings (channel, openid, member_id, bound_at) VALUES ('wechat', ?, ?, ?)",
-            [(f"o-{mid}", mid, now) for mid in ids],
+            "INSERT INTO bindings (channel, openid, member_id, bound_at)"
+            " VALUES ('wechat', :openid, :mid, :now)",
+            [{"openid": f"o-{mid}", "mid": mid, "now": now} for mid in ids],
         )
         store.executemany(
             "INSERT INTO followers (channel, openid, subscribed, first_seen_at, last_inbound_at)"
-            " VALUES ('wechat', ?, 1, ?, ?)",
-            [(f"o-{mid}", now, now) for mid in ids],
+            " VALUES ('wechat', :openid, 1, :now, :now)",
+            [{"openid": f"o-{mid}", "now": now} for mid in ids],
         )
     pushes = [
-        outbox.Push("broadcast:1", now[:10], mid, "notice", "【通知】今晚7点开会") for mid in ids
+        outbox.Push(
+            "broadcast:1",
+            day_of(datetime.now(ZoneInfo("Asia/Shanghai"))),
+            mid,
+            "notice",
+            "【通知】今晚7点开会",
+        )
+        for mid in ids
     ]
     assert outbox.enqueue(store, pushes, now) == MEMBERS
 
     env = {
         **os.environ,
-        "DANGJIAN_DB": str(db),
+        "DANGJIAN_DB": db,
         "DANGJIAN_WECHAT_APPID": fake_api.appid,
         "DANGJIAN_WECHAT_SECRET": fake_api.secret,
         "DANGJIAN_WECHAT_API_BASE": fake_api.url,
         "DANGJIAN_PUSH_RATE": "500",
         "DANGJIAN_PUSH_TIMEOUT": "5",
-        "DANGJIAN_LEASE_TTL": "30",
+        "DANGJIAN_LEASE_TTL": "15",
     }
     log = tmp_path / "scheduler.log"
     first = _start(env, tmp_path, log)
@@ -84,7 +98,7 @@ def test_sigkill_mid_broadcast_then_restart(tmp_path: Path, fake_api: FakeWeChat
     received_at_kill = len(fake_api.received())
     assert received_at_kill < MEMBERS, "the drain finished before the kill"
 
-    second = _start(env, tmp_path, log)
+    second = _start(env, tmp_path, log, "--wait")  # a restart waits out the dead one's lease
     try:
         _wait(lambda: outbox.unfinished(store) == 0, 90, "the restarted runner to drain")
     finally:
@@ -97,7 +111,8 @@ def test_sigkill_mid_broadcast_then_restart(tmp_path: Path, fake_api: FakeWeChat
     assert duplicates <= sending_at_kill
     assert outbox.counts(store) == {"sent": MEMBERS}
     output = log.read_text(encoding="utf-8")
-    assert "took over the job lease" in output  # no waiting for the dead runner's lease
+    assert "waiting for the job lease held by host" in output
+    assert "took over the job lease" in output  # once the dead runner's lease expired
     if sending_at_kill:
         assert f"{sending_at_kill} pushes were interrupted between send and mark" in output
     print(

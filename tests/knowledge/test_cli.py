@@ -14,8 +14,8 @@ from storage import knowledge as kb
 
 
 @pytest.fixture
-def env(settings, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    monkeypatch.chdir(Path(settings.db).parent)  # no stray .env
+def env(settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)  # no stray .env
     return {"DANGJIAN_DB": settings.db, "DANGJIAN_CONTENT_DIR": settings.content_dir}
 
 

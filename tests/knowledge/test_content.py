@@ -17,6 +17,7 @@ from bot.cli import main
 from bot.config import SHIPPED_CONTENT
 from bot.knowledge import Library
 from bot.knowledge.entries import Entry, load_entries, parse_entry, policies_dir
+from tests import dbs
 from tests.prose import load_seeds
 
 # Units and people of the seed articles: cited in `source`, never told as a story (a wider net
@@ -137,7 +138,10 @@ def test_a_corrected_fact_through_dangjian_ask_json(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)  # no stray .env
-    env = {"DANGJIAN_DB": str(tmp_path / "bot.db"), "DANGJIAN_CONTENT_DIR": str(SHIPPED_CONTENT)}
+    env = {
+        "DANGJIAN_DB": dbs.db_for(tmp_path, "bot.db"),
+        "DANGJIAN_CONTENT_DIR": str(SHIPPED_CONTENT),
+    }
     lines = "来查的人不亮证我能不让查吗\n退休党员的补贴要算进党费基数吗\n"
     result = CliRunner().invoke(main, ["ask", "-", "--json"], input=lines, env=env)
     assert result.exit_code == 0, result.output

@@ -15,19 +15,20 @@ from storage import members, open_store
 from storage import points as ledger
 from storage import quiz as store_quiz
 from storage.db import Store
+from tests import dbs
 from tests.quiz.bankutil import synthetic
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(tmp_path / "p.db")
+    s = open_store(dbs.db_for(tmp_path, "p.db"))
     load_demo(s, "2026-12-01T08:00:00+08:00")
     yield s
     s.close()
 
 
 def member_id(store: Store, name: str) -> int:
-    return int(store.scalar("SELECT id FROM members WHERE name = ?", (name,)))
+    return int(store.scalar("SELECT id FROM members WHERE name = :name", {"name": name}))
 
 
 def take(

@@ -15,6 +15,7 @@ from bot.quiz.selection import choose, shown_options, shuffle_options, to_bank, 
 from storage import open_store
 from storage import quiz as store_quiz
 from storage.db import Store
+from tests import dbs
 from tests.quiz.bankutil import fixture_bank, synthetic
 
 START = date(2026, 12, 1)
@@ -22,7 +23,7 @@ START = date(2026, 12, 1)
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(tmp_path / "q.db")
+    s = open_store(dbs.db_for(tmp_path, "q.db"))
     load_demo(s, "2026-12-01T08:00:00+08:00")
     yield s
     s.close()

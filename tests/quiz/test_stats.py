@@ -15,17 +15,18 @@ from bot.quiz.stats import compute
 from storage import members, open_store
 from storage import quiz as store_quiz
 from storage.db import Store
+from tests import dbs
 from tests.quiz.bankutil import DATA, fixture_bank
 
 
 def run(tmp_path: Path, *args: str, quiz_dir: Path = DATA) -> tuple[int, str]:
-    env = {"DANGJIAN_DB": str(tmp_path / "stats.db"), "DANGJIAN_QUIZ_DIR": str(quiz_dir)}
+    env = {"DANGJIAN_DB": dbs.db_for(tmp_path, "stats.db"), "DANGJIAN_QUIZ_DIR": str(quiz_dir)}
     result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
     return result.exit_code, result.output
 
 
 def answer_all(store: Store, bank: QuizBank, name: str, day: str, wrong: set[str]) -> None:
-    who = int(store.scalar("SELECT id FROM members WHERE name = ?", (name,)))
+    who = int(store.scalar("SELECT id FROM members WHERE name = :name", {"name": name}))
     stamp = f"{day}T09:00:00+08:00"
     sid = play.start_set(store, bank, who, day, "daily", 5, stamp)
     assert sid is not None
@@ -49,7 +50,7 @@ def basic_bank() -> QuizBank:
 
 
 def seed(tmp_path: Path) -> Store:
-    store = open_store(tmp_path / "stats.db")
+    store = open_store(dbs.db_for(tmp_path, "stats.db"))
     load_demo(store, "2026-12-01T08:00:00+08:00")
     bank = basic_bank()
     answer_all(store, bank, "张伟", "2026-12-02", wrong={"t-judge-1", "t-blank-1"})

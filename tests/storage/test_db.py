@@ -1,41 +1,36 @@
-"""Storage: pragmas, migrations, transactions and savepoints, and two processes' connections."""
+"""Storage: the Store API on either engine (transactions, savepoints, named parameters, two
+connections racing), and what SQLite keeps (WAL, FULL sync, the relaxed path)."""
 
 from __future__ import annotations
 
 import threading
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
 from storage import Store, checkins, open_store, points
-from storage.migrate import available, migrate
+from storage.db import database_url, describe
 
 
-def test_pragmas(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "p.db")
+@pytest.mark.sqlite_only
+def test_pragmas(new_db: Callable[..., str]) -> None:
+    store = open_store(new_db("p.db"))
     assert store.scalar("PRAGMA journal_mode") == "wal"
     assert store.scalar("PRAGMA synchronous") == 2  # FULL
     assert store.scalar("PRAGMA foreign_keys") == 1
     assert store.scalar("PRAGMA busy_timeout") >= 5000
 
 
-def test_migrations_apply_once_in_order(tmp_path: Path) -> None:
-    store = Store(tmp_path / "m.db")
-    first = migrate(store)
-    assert first == [v for v, _ in available()] and first == sorted(first)
-    assert migrate(store) == []
-
-
-def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "t.db")
+def test_transaction_rolls_back_on_error(new_db: Callable[..., str]) -> None:
+    store = open_store(new_db("t.db"))
     with pytest.raises(RuntimeError), store.tx():
         store.execute("INSERT INTO branches (name) VALUES ('甲')")
         raise RuntimeError("boom")
     assert store.scalar("SELECT COUNT(*) FROM branches") == 0
 
 
-def test_nested_transaction_is_a_savepoint(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "s.db")
+def test_nested_transaction_is_a_savepoint(new_db: Callable[..., str]) -> None:
+    store = open_store(new_db("s.db"))
     with store.tx():
         store.execute("INSERT INTO branches (name) VALUES ('甲')")
         with pytest.raises(ValueError), store.tx():
@@ -44,16 +39,49 @@ def test_nested_transaction_is_a_savepoint(tmp_path: Path) -> None:
     assert [r["name"] for r in store.query("SELECT name FROM branches")] == ["甲"]
 
 
-def test_two_connections_check_in_once(tmp_path: Path) -> None:
-    """Two connections (as two gunicorn workers would have) racing on the same check-in."""
-    path = tmp_path / "race.db"
-    setup = open_store(path)
+def test_named_parameters_lists_and_returning(new_db: Callable[..., str]) -> None:
+    store = open_store(new_db("n.db"))
+    ids = [
+        int(store.scalar("INSERT INTO branches (name) VALUES (:n) RETURNING id", {"n": n}))
+        for n in ("甲", "乙", "丙")
+    ]
+    assert ids == sorted(ids) and len(set(ids)) == 3
+    rows = store.query("SELECT name FROM branches WHERE id IN :ids ORDER BY id", {"ids": ids[:2]})
+    assert [r["name"] for r in rows] == ["甲", "乙"]
+    assert store.query("SELECT name FROM branches WHERE id IN :ids", {"ids": []}) == []
+    changed = store.executemany(
+        "INSERT INTO branches (name) VALUES (:n) ON CONFLICT DO NOTHING",
+        [{"n": "甲"}, {"n": "丁"}, {"n": "戊"}],
+    )
+    assert changed == 2  # the existing one is left alone
+    with pytest.raises(TypeError, match="named parameters"):
+        store.query("SELECT name FROM branches WHERE id = ?", (1,))  # type: ignore[arg-type]
+
+
+def test_aggregates_come_back_as_python_numbers(new_db: Callable[..., str]) -> None:
+    store = open_store(new_db("a.db"))
+    store.execute("INSERT INTO branches (name) VALUES ('甲')")
+    store.execute(
+        "INSERT INTO members (name, phone, branch_id, role, category, created_at, updated_at)"
+        " VALUES ('张三', '13900000000', 1, '党员', '员工', 'now', 'now')"
+    )
+    points.award(store, 1, "2026-12-02", "checkin", "a", 2, "t")
+    points.award(store, 1, "2026-12-02", "quiz", "b", 3, "t")
+    total = store.scalar("SELECT SUM(amount) FROM points")
+    assert total == 5 and type(total) is int  # PostgreSQL's NUMERIC becomes an int
+    assert type(store.scalar("SELECT COUNT(*) FROM points")) is int
+
+
+def test_two_connections_check_in_once(new_db: Callable[..., str]) -> None:
+    """Two connections (as two web processes would have) racing on the same check-in."""
+    target = new_db("race.db")
+    setup = open_store(target)
     setup.execute("INSERT INTO branches (name) VALUES ('甲')")
     setup.execute(
         "INSERT INTO members (name, phone, branch_id, role, category, created_at, updated_at)"
         " VALUES ('张三', '13900000000', 1, '党员', '员工', 'now', 'now')"
     )
-    stores = [open_store(path), open_store(path)]
+    stores = [open_store(target), open_store(target)]
     results: list[bool] = []
     barrier = threading.Barrier(2)
 
@@ -73,6 +101,8 @@ def test_two_connections_check_in_once(tmp_path: Path) -> None:
     assert results == [True]
     assert setup.scalar("SELECT COUNT(*) FROM checkins") == 1
     assert setup.scalar("SELECT SUM(amount) FROM points") == 1
+    for s in (*stores, setup):
+        s.close()
 
 
 def test_streak_helper() -> None:
@@ -81,8 +111,9 @@ def test_streak_helper() -> None:
     assert checkins.consecutive_days([], "2026-12-02") == 0
 
 
-def test_relaxed_commit_restores_full_sync(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "r.db")
+@pytest.mark.sqlite_only
+def test_relaxed_commit_restores_full_sync(new_db: Callable[..., str]) -> None:
+    store = open_store(new_db("r.db"))
     with store.tx(durable=False):
         store.execute("INSERT INTO branches (name) VALUES ('甲')")
     assert store.scalar("PRAGMA synchronous") == 2
@@ -90,3 +121,25 @@ def test_relaxed_commit_restores_full_sync(tmp_path: Path) -> None:
         raise RuntimeError
     assert store.scalar("PRAGMA synchronous") == 2
     assert store.scalar("SELECT COUNT(*) FROM branches") == 1
+    assert store.relaxed_commits == 1
+
+
+def test_relaxed_commit_is_committed(new_db: Callable[..., str]) -> None:
+    store = open_store(new_db("r2.db"))
+    with store.tx(durable=False):
+        store.execute("INSERT INTO branches (name) VALUES ('甲')")
+    other = open_store(new_db("r2.db"))
+    assert other.scalar("SELECT COUNT(*) FROM branches") == 1
+    assert store.relaxed_commits == 1
+    store.close()
+    other.close()
+
+
+def test_database_urls() -> None:
+    assert database_url("var/dangjian.db").get_backend_name() == "sqlite"
+    for url in ("postgresql://u:secret@db.example/dj", "postgresql+psycopg://u:secret@db/dj"):
+        assert database_url(url).drivername == "postgresql+psycopg"
+        assert "secret" not in describe(url)
+    assert describe("var/dangjian.db") == "var/dangjian.db"
+    with pytest.raises(ValueError, match="postgresql://"):
+        database_url("mysql://u@h/db")

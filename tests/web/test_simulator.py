@@ -38,7 +38,7 @@ def test_pick_a_member_bind_and_check_in(app: Flask, services: Services) -> None
     # the message went through the callback: it is in the inbound log
     assert (
         services.store.scalar(
-            "SELECT COUNT(*) FROM inbound_log WHERE openid = ?", (zhang["openid"],)
+            "SELECT COUNT(*) FROM inbound_log WHERE openid = :openid", {"openid": zhang["openid"]}
         )
         == 2
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from bot.clock import stamp
+from bot.clock import local, stamp
 from bot.dialog import replies
 from bot.dialog.replies import BIND_HOWTO
 from bot.dialog.types import Context
@@ -56,9 +56,7 @@ def bind(ctx: Context, args: str) -> str:
     since = stamp(ctx.now - WINDOW)
     failures = members.bind_failures_since(store, inbound.channel, inbound.user_id, since)
     if len(failures) >= MAX_FAILURES:
-        from datetime import datetime
-
-        until = datetime.fromisoformat(failures[0]) + WINDOW
+        until = local(failures[0], ctx.tz) + WINDOW
         return f"绑定失败次数过多，请在 {until:%H:%M} 以后再试，或联系支部书记。"
     parsed = parse(args)
     if parsed is None:

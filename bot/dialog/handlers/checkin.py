@@ -34,9 +34,8 @@ def reflection(ctx: Context, args: str) -> str:
     text = args.strip()
     if len(text) < 5:
         return "请在「心得」后面写下你的学习体会（至少5个字），例如：心得 今天学习了三会一课制度……"
-    ctx.store.execute(
-        "INSERT INTO reflections (member_id, day, text, at) VALUES (?, ?, ?, ?)",
-        (member.id, ctx.today, shorten(text, REFLECTION_MAX), ctx.stamp),
+    checkins.add_reflection(
+        ctx.store, member.id, ctx.today, shorten(text, REFLECTION_MAX), ctx.stamp
     )
     new = points.award(
         ctx.store,
