@@ -170,13 +170,22 @@ class Store:
 
     @property
     def conn(self) -> Connection:
-        """The SQLAlchemy connection (reconnects after a lost PostgreSQL connection)."""
+        """The SQLAlchemy connection (reconnects after a lost PostgreSQL connection). Use it
+        only inside `tx()` or `read()`."""
         conn = self._conn
         if conn is None or conn.closed:
             conn = self._conn = self.engine.connect()
         elif conn.invalidated and not conn.in_transaction():
             conn.close()
             conn = self._conn = self.engine.connect()
+        return conn
+
+    def _idle_conn(self) -> Connection:
+        """The connection, with no transaction open (one that began by itself outside tx() or
+        read(), e.g. by reflection, is ended first)."""
+        conn = self.conn
+        if conn.in_transaction():
+            conn.rollback()
         return conn
 
     def reopen(self) -> None:
@@ -223,7 +232,7 @@ class Store:
             if self._writer_fd is not None:
                 fcntl.flock(self._writer_fd, fcntl.LOCK_EX)
             try:
-                conn = self.conn
+                conn = self._idle_conn()
                 if self.is_sqlite and not durable:
                     self._pragma("synchronous=NORMAL")
                 self._begin = "BEGIN IMMEDIATE"
@@ -263,7 +272,7 @@ class Store:
             if self._depth:
                 yield self
                 return
-            trans = self.conn.begin()
+            trans = self._idle_conn().begin()
             self._depth = 1
             try:
                 yield self

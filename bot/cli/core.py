@@ -1,4 +1,5 @@
-"""Core commands: serve, scheduler, run, migrate, demo, chat, check-content, init, reload."""
+"""Core commands: serve, scheduler, run, migrate, migrate-data, demo, chat, check-content, init,
+reload."""
 
 from __future__ import annotations
 
@@ -213,6 +214,47 @@ def migrate() -> None:
     click.echo(
         f"数据库 {store.describe()}: "
         + (f"applied {', '.join(applied)}" if applied else "up to date")
+    )
+
+
+@click.command("migrate-data")
+@click.option(
+    "--from",
+    "source",
+    required=True,
+    help="现在的数据库（文件路径，如 var/dangjian.db）。The database to copy from.",
+)
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    help="新的空数据库（postgresql://用户:密码@主机/库名）。The empty database to copy into.",
+)
+def migrate_data(source: str, target: str) -> None:
+    """把现有数据库整体复制到新的（空的）数据库，通常是从 SQLite 文件搬到 PostgreSQL。
+
+    Copy a whole deployment into a new, empty database (usually the SQLite file into
+    PostgreSQL): both are upgraded to the current schema, every table is copied in one
+    transaction, id sequences are set past the copied ids, and row counts are checked. A target
+    that already has data is refused. Stop `serve` and `scheduler` first.
+    """
+    from storage import Store
+    from storage.copy import CopyError, copy_all
+
+    src, dst = Store(source), Store(target)
+    click.echo(f"从 from {src.describe()} 复制到 to {dst.describe()} …")
+    try:
+        copied = copy_all(src, dst)
+    except CopyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        src.close()
+        dst.close()
+    for table, n in copied.items():
+        click.echo(f"  {table:<18} {n:>9}")
+    click.echo(
+        f"完成：{len(copied)} 张表共 {sum(copied.values())} 行，行数核对一致。"
+        f"Done: {sum(copied.values())} rows in {len(copied)} tables, counts match."
     )
 
 
@@ -525,4 +567,15 @@ def reload() -> None:
     )
 
 
-COMMANDS = [serve, scheduler, run, migrate, demo, chat, check_content, init, reload]
+COMMANDS = [
+    serve,
+    scheduler,
+    run,
+    migrate,
+    migrate_data,
+    demo,
+    chat,
+    check_content,
+    init,
+    reload,
+]

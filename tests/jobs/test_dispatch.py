@@ -327,3 +327,22 @@ def test_a_bug_in_a_channel_does_not_leave_rows_sending(api_services: Services) 
     row = _row(api_services, mid)
     assert (row["status"], row["reason"]) == ("pending", "error")
     assert outbox_rows(api_services)[0]["last_error"] == "error: RuntimeError: boom"
+
+
+def test_a_scheduler_in_another_time_zone_sends_due_pushes_at_once(
+    api_services: Services, fake_api: FakeWeChatAPI, clock: FixedClock
+) -> None:
+    """The web process (Shanghai, +08:00) queues a push; the scheduler was started with
+    DANGJIAN_TIMEZONE=+06:00. Compared as local text, 07:00+06:00 would sort before
+    09:00+08:00 and the push would wait two hours; stored in UTC it goes out now."""
+    mid = _follow(api_services, "张伟", "o-zhang", NOW)
+    _push(api_services, mid)
+    dhaka = FixedClock(clock.now(), tz="Asia/Dhaka")
+    elsewhere = replace(
+        api_services, clock=dhaka, settings=replace(api_services.settings, timezone="Asia/Dhaka")
+    )
+    assert outbox.due_count(elsewhere.store, stamp(dhaka.now())) == 1
+    stats = drain(elsewhere)
+    assert stats.claimed == 1
+    assert _row(api_services, mid)["status"] == "sent"
+    assert [r.touser for r in fake_api.received()] == ["o-zhang"]

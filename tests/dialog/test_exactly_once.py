@@ -1,0 +1,88 @@
+"""Exactly once per message across processes: two web processes (two apps, each with its own
+database connection, as two `serve` hosts would have) receive the same retried callback while
+the first is still handling it. The second waits for the first to commit, then answers with the
+stored bytes: one check-in, one set of points, identical replies, and no handler error."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from bot.app import create_app
+from bot.channels.peer import PeerReply, WeChatPeer
+from bot.clock import FixedClock, stamp
+from bot.config import Settings
+from bot.demo import load_demo
+from bot.dialog import intents
+from bot.dialog.handlers import checkin
+from bot.dialog.types import Context
+from bot.services import build_services
+from storage import open_store
+from tests.conftest import APPID, TOKEN, flask_transport
+
+
+def test_a_retry_at_a_second_process_waits_and_gets_the_same_reply(
+    settings: Settings,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    one = build_services(settings, clock=clock)
+    load_demo(one.store, stamp(clock.now()))
+    two = build_services(settings, clock=clock, store=open_store(settings.db))
+    peers = [
+        WeChatPeer(
+            flask_transport(create_app(settings, s)),
+            TOKEN,
+            APPID,
+            now=lambda: clock.now().timestamp(),
+        )
+        for s in (one, two)
+    ]
+    assert "绑定成功" in peers[0].send("o-zw", "绑定 张伟 13800000003").text
+
+    inside = threading.Event()
+    calls: list[int] = []
+    real = checkin.checkin
+
+    def slow(ctx: Context, args: str) -> object:
+        calls.append(1)
+        result = real(ctx, args)  # the check-in and points are written …
+        inside.set()
+        time.sleep(0.5)  # … and the transaction stays open a while
+        return result
+
+    table = tuple(
+        intents.Intent(**{**i.__dict__, "handler": slow}) if i.name == "checkin" else i
+        for i in intents.INTENTS
+    )
+    monkeypatch.setattr("bot.dialog.router.INTENTS", table)
+
+    xml = peers[0].text_xml("o-zw", "打卡", msg_id="7001")
+    ts = int(clock.now().timestamp())
+    replies: dict[int, PeerReply] = {}
+
+    def post(i: int) -> None:
+        replies[i] = peers[i].post(xml, timestamp=ts, nonce="retry1")
+
+    first = threading.Thread(target=post, args=(0,))
+    first.start()
+    assert inside.wait(10)
+    second = threading.Thread(target=post, args=(1,))  # WeChat's retry, at the other host
+    second.start()
+    second.join(0.2)
+    assert second.is_alive()  # waiting for the first to commit
+    first.join(10)
+    second.join(10)
+
+    assert replies[0].status == replies[1].status == 200
+    assert "打卡成功" in replies[0].text
+    assert replies[1].body == replies[0].body
+    assert len(calls) == 1  # the handler ran once
+    assert one.store.scalar("SELECT COUNT(*) FROM checkins") == 1
+    assert one.store.scalar("SELECT SUM(amount) FROM points WHERE kind = 'checkin'") == 1
+    assert "handler failed" not in caplog.text
+    two.store.close()
+    one.store.close()

@@ -1,0 +1,175 @@
+"""Migrations: ordered, once each, on either engine; one process at a time (a second waits and
+finds nothing to do); a SQLite file made by the code before this layer upgrades in place."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.app import create_app
+from bot.channels.peer import WeChatPeer
+from bot.clock import FixedClock, parse_stamp, stamp
+from bot.config import SHIPPED_CONTENT, SHIPPED_QUIZZES, load_settings
+from bot.services import build_services
+from storage import Store, broadcasts, inbound, lease, open_store
+from storage import migrate as migrations
+from storage.migrate import Migration, Ops, available, migrate
+from tests.conftest import flask_transport
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_migrations_apply_once_in_order(new_db: Callable[..., str]) -> None:
+    store = Store(new_db("m.db", empty=True))
+    first = migrate(store)
+    assert first == [m.version for m in available()] and first == sorted(first)
+    assert first[:5] == [
+        "0001_core",
+        "0002_quiz",
+        "0003_knowledge",
+        "0004_jobs",
+        "0005_points_by_member",
+    ]
+    assert migrate(store) == []
+    store.close()
+
+
+def test_no_sql_files_left_in_the_schema_folder() -> None:
+    """Schema changes are Python migrations (storage/schema/vNNNN_topic.py, see
+    storage/migrate.py): a .sql file would run on SQLite only, so it is not picked up."""
+    folder = Path(migrations.__file__).parent / "schema"
+    assert sorted(p.name for p in folder.glob("*.sql")) == []
+
+
+def test_a_second_migration_waits_then_finds_nothing_to_do(
+    new_db: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Process A is inside a slow migration when B starts: B waits for A's lock, then sees
+    everything applied (without the lock B would run the same steps and crash)."""
+    target = new_db("c.db", empty=True)
+    inside, release = threading.Event(), threading.Event()
+    real = available()
+
+    def slow(op: Ops) -> None:
+        inside.set()
+        release.wait(10)
+
+    steps = [*real, Migration("9999_slow", slow, "")]
+    monkeypatch.setattr(migrations, "available", lambda: steps)
+    results: dict[str, list[str]] = {}
+
+    def run(name: str) -> None:
+        store = Store(target)
+        try:
+            results[name] = migrate(store)
+        finally:
+            store.close()
+
+    a = threading.Thread(target=run, args=("a",))
+    a.start()
+    assert inside.wait(30)
+    b = threading.Thread(target=run, args=("b",))
+    b.start()
+    b.join(0.5)
+    assert b.is_alive()  # waiting for A's lock
+    release.set()
+    a.join(30)
+    b.join(30)
+    assert results["a"] == [m.version for m in steps]
+    assert results["b"] == []
+
+
+def test_two_migrate_commands_at_once(new_db: Callable[..., str], tmp_path: Path) -> None:
+    target = new_db("cli.db", empty=True)
+    dangjian = str(Path(sys.executable).parent / "dangjian")
+    env = {"DANGJIAN_DB": target, "PATH": str(Path(sys.executable).parent)}
+    procs = [
+        subprocess.Popen(
+            [dangjian, "migrate"],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=120)[0].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    assert sorted("up to date" in out for out in outputs) == [False, True], outputs
+    assert sum("applied 0001_core" in out for out in outputs) == 1, outputs
+
+
+@pytest.mark.sqlite_only
+def test_a_database_made_before_this_layer_upgrades_in_place(tmp_path: Path) -> None:
+    """tests/storage/data/v0005.db was made by the code of commit 1a65614 (see
+    make_v0005_db.py beside it): local-zone instants, no inbound_log id."""
+    path = tmp_path / "old.db"
+    shutil.copy(DATA / "v0005.db", path)
+    store = open_store(path)
+    versions = [r["version"] for r in store.query("SELECT version FROM schema_migrations")]
+    assert versions[:5] == [m.version for m in available()][:5]
+    assert set(versions) == {m.version for m in available()}
+    counts = {
+        t: store.scalar(f"SELECT COUNT(*) FROM {t}")
+        for t in ("members", "inbound_log", "outbox", "meetings", "broadcasts", "points")
+    }
+    assert counts == {
+        "members": 20,
+        "inbound_log": 14,
+        "outbox": 15,
+        "meetings": 1,
+        "broadcasts": 2,
+        "points": 1,
+    }
+
+    # Instants are UTC now, the same moments as before.
+    meeting = store.one("SELECT starts_at, created_at FROM meetings")
+    assert meeting == {
+        "starts_at": "2026-12-05T07:00:00+00:00",
+        "created_at": "2026-12-02T01:01:10+00:00",
+    }
+    held = lease.holder(store)
+    assert held is not None and held["expires_at"] == "2026-12-02T01:02:38+00:00"
+    assert all(
+        r["received_at"].endswith("+00:00")
+        for r in store.query("SELECT received_at FROM inbound_log")
+    )
+    ids = [r["id"] for r in store.query("SELECT id FROM inbound_log ORDER BY received_at")]
+    assert ids == list(range(1, 15))  # the log keeps its order, with an id
+    assert inbound.last_text(store, "wechat", "o-zhangwei") == "转人工"
+
+    # The scheduled notice (2026-12-10 09:00 in Shanghai) is due at that moment, not before.
+    due_at = parse_stamp("2026-12-10T09:00:00+08:00")
+    assert [b["id"] for b in broadcasts.due(store, stamp(due_at))] == [2]
+    assert broadcasts.due(store, "2026-12-10T00:59:59+00:00") == []
+    store.close()
+
+    # And the app carries on with it: today's check-in is found, the notice shows local time.
+    clock = FixedClock("2026-12-02T10:00:00+08:00")
+    settings = load_settings(
+        env={},
+        dotenv=None,
+        wechat_token="old-token",
+        wechat_appid="wx1234567890abcdef",
+        db=str(path),
+        content_dir=str(SHIPPED_CONTENT),
+        quiz_dir=str(SHIPPED_QUIZZES),
+        simulator="off",
+    )
+    services = build_services(settings, clock=clock)
+    peer = WeChatPeer(
+        flask_transport(create_app(settings, services)),
+        "old-token",
+        "wx1234567890abcdef",
+        now=lambda: clock.now().timestamp(),
+    )
+    assert "已经打过卡" in peer.send("o-zhangwei", "打卡").text
+    waiting = peer.send("o-wangjianguo", "撤回通知").text
+    assert "2. 12月10日 09:00 周四上午开会" in waiting
+    services.store.close()
