@@ -15,7 +15,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,7 +40,7 @@ def history(services, bank: QuizBank, ids: list[int], start: date, days: int) ->
     store = services.store
     for d in range(days):
         day = (start + timedelta(days=d)).isoformat()
-        at = f"{day}T09:00:00+08:00"
+        at = stamp(datetime.fromisoformat(f"{day}T09:00:00+08:00"))
         with store.tx():
             for who in ids:
                 sid = play.start_set(store, bank, who, day, "daily", 5, at)
