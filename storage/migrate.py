@@ -17,6 +17,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -39,6 +40,13 @@ def available() -> list[Migration]:
     """Every migration in storage/schema, sorted by version."""
     from storage import schema
 
+    stray = sorted(p.name for folder in schema.__path__ for p in Path(folder).glob("*.sql"))
+    if stray:
+        raise RuntimeError(
+            f"storage/schema/{stray[0]}: schema changes are Python migrations now "
+            "(storage/schema/vNNNN_topic.py with upgrade(op); see storage/migrate.py), "
+            "so that they run on SQLite and PostgreSQL alike"
+        )
     out = []
     for info in pkgutil.iter_modules(schema.__path__):
         if not (info.name.startswith("v") and info.name[1:5].isdigit()):

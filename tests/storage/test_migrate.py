@@ -40,11 +40,19 @@ def test_migrations_apply_once_in_order(new_db: Callable[..., str]) -> None:
     store.close()
 
 
-def test_no_sql_files_left_in_the_schema_folder() -> None:
+def test_a_sql_file_in_the_schema_folder_is_an_error(tmp_path: Path) -> None:
     """Schema changes are Python migrations (storage/schema/vNNNN_topic.py, see
-    storage/migrate.py): a .sql file would run on SQLite only, so it is not picked up."""
+    storage/migrate.py); a .sql file there (from a branch written before) stops the start
+    instead of being skipped."""
     folder = Path(migrations.__file__).parent / "schema"
     assert sorted(p.name for p in folder.glob("*.sql")) == []
+    stray = folder / "0099_example.sql"
+    stray.write_text("CREATE TABLE example (id INTEGER PRIMARY KEY);\n", encoding="utf-8")
+    try:
+        with pytest.raises(RuntimeError, match="0099_example.sql: schema changes are Python"):
+            available()
+    finally:
+        stray.unlink()
 
 
 def test_a_second_migration_waits_then_finds_nothing_to_do(
