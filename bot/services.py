@@ -64,6 +64,6 @@ def log_loaded(services: Services, what: str) -> None:
         c.study,
         c.questions,
         people,
-        services.settings.db,
+        services.store.describe(),  # a PostgreSQL URL without its password
         reload.describe_sources(services.settings),
     )

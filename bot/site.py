@@ -53,7 +53,9 @@ ENV = """\
 # DANGJIAN_WECOM_AES_KEY=
 
 # --- 数据和内容 Data and content ---
+# 数据库：SQLite 文件（默认），或 PostgreSQL 地址（多台网页服务器时，见 README）
 # DANGJIAN_DB=var/dangjian.db
+# DANGJIAN_DB=postgresql://dangjian:密码@数据库主机:5432/dangjian
 # 本单位的内容和题库（覆盖或补充随程序发布的内容，见 content/README.md）
 # DANGJIAN_CONTENT_DIR=content
 # DANGJIAN_QUIZ_DIR=quizzes

@@ -10,20 +10,23 @@ def remember(store: Store, channel: str, ts: int, nonce: str, digest: str, oldes
     """Record a callback's (timestamp, nonce). Returns 'new', 'same' (seen before with the same
     message digest: a retry) or 'other' (seen before with a different message). Pairs with a
     timestamp before `oldest` can no longer pass the timestamp check and are pruned."""
+    key = {"ts": ts, "nonce": nonce, "channel": channel, "digest": digest}
     with store.tx(durable=False):
         store.execute("DELETE FROM callback_nonces WHERE ts < :oldest", {"oldest": oldest})
+        # Insert first: two hosts receiving the same retry at once can't both see "new" (on
+        # PostgreSQL the second waits for the first's row, then finds it).
+        if store.scalar(
+            "INSERT INTO callback_nonces (ts, nonce, channel, digest)"
+            " VALUES (:ts, :nonce, :channel, :digest)"
+            " ON CONFLICT (ts, nonce, channel) DO NOTHING RETURNING digest",
+            key,
+        ):
+            return "new"
         seen = store.scalar(
             "SELECT digest FROM callback_nonces WHERE ts = :ts AND nonce = :nonce"
             " AND channel = :channel",
-            {"ts": ts, "nonce": nonce, "channel": channel},
+            key,
         )
-        if seen is None:
-            store.execute(
-                "INSERT INTO callback_nonces (ts, nonce, channel, digest)"
-                " VALUES (:ts, :nonce, :channel, :digest)",
-                {"ts": ts, "nonce": nonce, "channel": channel, "digest": digest},
-            )
-            return "new"
     return "same" if seen == digest else "other"
 
 

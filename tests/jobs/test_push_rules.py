@@ -226,7 +226,7 @@ def test_customer_service_quota_without_a_template_is_skipped_and_summarized(
         {"job": broadcasts.job_name(bid), "mid": zhang},
     )
     assert row == {"status": "skipped", "reason": "quota"}
-    summary = notices.summary_text(store, broadcasts.get(store, bid) or {})
+    summary = notices.summary_text(store, broadcasts.get(store, bid) or {}, services.clock.tz)
     assert "48小时内客服消息已达上限（未配置模板消息） 1 人" in summary
 
 
@@ -263,7 +263,7 @@ def test_a_timed_out_customer_service_message_is_not_repeated(
     assert row == {"status": "failed", "reason": "unknown", "attempts": 1}
     fake_api.wait_idle()
     assert fake_api.count_by_user("custom")["o-zhang"] == 1  # it arrived once, late
-    summary = notices.summary_text(store, broadcasts.get(store, bid) or {})
+    summary = notices.summary_text(store, broadcasts.get(store, bid) or {}, services.clock.tz)
     assert "结果未知 1 人：平台超时未答复，可能已收到，为免重复未再发送。" in summary
     assert "发送失败" not in summary
 
