@@ -181,3 +181,21 @@ def test_a_database_made_before_this_layer_upgrades_in_place(tmp_path: Path) -> 
     waiting = peer.send("o-wangjianguo", "撤回通知").text
     assert "2. 12月10日 09:00 周四上午开会" in waiting
     services.store.close()
+
+
+def test_utc_conversion_covers_tables_added_after_it(new_db: Callable[..., str]) -> None:
+    """A database made by code that had migrations 0010-0030 but not 0006 (they were
+    numbered after it): 0006 runs last there and converts their instants too."""
+    store = open_store(new_db("late.db"))
+    store.execute(
+        "INSERT INTO custom_quota (channel, openid, window_start, sent)"
+        " VALUES ('wechat', 'o-1', '2026-12-02T09:00:00+08:00', 2)"
+    )
+    store.execute(
+        "INSERT INTO health_probe (id, checked_at) VALUES (1, '2026-12-02T09:00:05+08:00')"
+    )
+    store.execute("DELETE FROM schema_migrations WHERE version = '0006_utc'")
+    assert migrate(store) == ["0006_utc"]
+    assert store.scalar("SELECT window_start FROM custom_quota") == "2026-12-02T01:00:00+00:00"
+    assert store.scalar("SELECT checked_at FROM health_probe") == "2026-12-02T01:00:05+00:00"
+    store.close()
