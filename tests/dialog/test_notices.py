@@ -4,7 +4,7 @@ understands the times people write, echoing the date and weekday."""
 from __future__ import annotations
 
 from bot.channels.peer import WeChatPeer
-from bot.clock import FixedClock
+from bot.clock import FixedClock, parse_stamp
 from bot.services import Services
 from tests.conftest import Member
 
@@ -75,7 +75,8 @@ def test_scheduled_notice_times_people_write(
         secretary.say("取消")
     secretary.say("定时通知 周五 15:00 支部党员大会改在三楼。")
     assert secretary.say("确认").startswith("已安排（编号 1）：12月4日（周五）15:00 发给 10 人。")
-    assert _broadcasts(wechat)[0]["send_at"] == "2026-12-04T15:00:00+08:00"
+    sent_at = parse_stamp(_broadcasts(wechat)[0]["send_at"])  # stored in UTC
+    assert sent_at == parse_stamp("2026-12-04T15:00:00+08:00")
 
 
 def test_errors_give_a_current_example(

@@ -179,7 +179,7 @@ def test_a_database_made_before_this_layer_upgrades_in_place(tmp_path: Path) -> 
     )
     assert "已经打过卡" in peer.send("o-zhangwei", "打卡").text
     waiting = peer.send("o-wangjianguo", "撤回通知").text
-    assert "2. 12月10日 09:00 周四上午开会" in waiting
+    assert "2. 12月10日（周四）09:00 周四上午开会" in waiting
     services.store.close()
 
 
