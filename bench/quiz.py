@@ -58,7 +58,7 @@ def history(services, bank: QuizBank, ids: list[int], start: date, days: int) ->
                     )
                     play.submit(store, who, session, cur, given, at)
                     n += 1
-                play.finish(store, who, None, session, 6, at)  # type: ignore[arg-type]
+                play.finish(store, services.points, who, None, session, at)  # type: ignore[arg-type]
 
 
 def timed(router: Router, openid: str, text: str, seq: list[int]) -> tuple[float, str]:

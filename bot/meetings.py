@@ -20,9 +20,10 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from bot.clock import day_of, parse_stamp, stamp
+from bot.points import ledger as points_ledger
 from bot.services import Services
 from bot.when import show
-from storage import meetings, members, outbox, points
+from storage import meetings, members, outbox
 from storage.members import Member
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,6 @@ COMMITTEE_ROLES = frozenset({"支部书记", "管理员", "党小组长"})
 SIGN_BEFORE = timedelta(minutes=30)
 SIGN_AFTER = timedelta(minutes=30)
 REMINDERS = (("24h", timedelta(hours=24)), ("1h", timedelta(hours=1)))
-MEETING_POINTS = 2
 MAX_WRONG = 5  # wrong sign-in codes before a member is locked out of a meeting's sign-in
 MATCH_AHEAD = timedelta(days=30)  # sign-in codes are compared with meetings this far ahead
 LEAVE_AHEAD = timedelta(days=60)
@@ -193,22 +193,23 @@ def _locked(row: dict[str, Any]) -> bool:
     return row["my_status"] != "signed" and int(row.get("my_wrong_codes") or 0) >= MAX_WRONG
 
 
-def record_sign_in(services: Services, row: dict[str, Any], member_id: int, now: datetime) -> bool:
-    """Mark the member present and award the meeting points (once). False if the points had
-    already been awarded."""
+def record_sign_in(services: Services, row: dict[str, Any], member_id: int, now: datetime) -> int:
+    """Mark the member present and credit the meeting points (once, under the `meeting` rules
+    of points.yaml). Returns the points credited now (0 if they had been already)."""
     store = services.store
     with store.tx():
         meetings.set_status(store, int(row["id"]), member_id, "signed", "", stamp(now))
-        return points.award(
+        credits = points_ledger.earn(
             store,
+            services.points,
             member_id,
-            day_of(now.astimezone(services.clock.tz)),
             "meeting",
             str(row["id"]),
-            MEETING_POINTS,
+            day_of(now.astimezone(services.clock.tz)),
             stamp(now),
-            row["type"],
+            reason=str(row["type"]),
         )
+        return points_ledger.total(credits)
 
 
 def sign_in(services: Services, member: Member, code: str, now: datetime) -> str:
@@ -236,8 +237,8 @@ def sign_in(services: Services, member: Member, code: str, now: datetime) -> str
             if not _is_open(row, now):
                 opens = sign_window(row)[0]
                 return f"还没到签到时间：{describe(row, tz)}，{show(opens, tz)} 起可以签到。"
-            new = record_sign_in(services, row, member.id, now)
-            gain = f"积分 +{MEETING_POINTS}。" if new else ""
+            gained = record_sign_in(services, row, member.id, now)
+            gain = f"积分 +{gained}。" if gained else ""
             return f"签到成功！{describe(row, tz)}。{gain}"
         mine_ids = {int(m["id"]) for m in mine}
         others = meetings.list_for(
@@ -378,8 +379,8 @@ def sign_in_for(services: Services, meeting_id: int, member: Member, now: dateti
         raise SignInRefused(f"还没到签到时间：{describe(row, tz)}，{show(opens, tz)} 起可以签到。")
     if seat["status"] == "signed":
         return f"{member.name} 已经签到过了：{describe(row, tz)}。"
-    new = record_sign_in(services, row, member.id, now)
-    gain = f"，积分 +{MEETING_POINTS}" if new else ""
+    gained = record_sign_in(services, row, member.id, now)
+    gain = f"，积分 +{gained}" if gained else ""
     return f"已为 {member.name} 签到：{describe(row, tz)}{gain}。"
 
 

@@ -30,11 +30,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHECK_EVERY = 1.0  # seconds between two looks at the generation counter in one process
-LIBRARIES = ("policies", "study", "quizzes")
+LIBRARIES = ("policies", "study", "quizzes", "points")
 NAMES = {
     "policies": "政策库 policy entries",
     "study": "学习内容 study items",
     "quizzes": "题库 questions",
+    "points": "积分规则 points rules",
 }
 
 
@@ -56,17 +57,30 @@ def load_quizzes(settings: Settings) -> Any:
     return QuizBank.load(settings.quiz_layers())
 
 
+def load_points(settings: Settings) -> Any:
+    from bot.points import rules
+
+    return rules.load(settings.content_layers())
+
+
 LOADERS: dict[str, Callable[[Settings], Any]] = {
     "policies": load_policies,
     "study": load_study,
     "quizzes": load_quizzes,
+    "points": load_points,
 }
-ATTRIBUTES = {"policies": "knowledge", "study": "study", "quizzes": "quizzes"}
+ATTRIBUTES = {
+    "policies": "knowledge",
+    "study": "study",
+    "quizzes": "quizzes",
+    "points": "points",
+}
 
 
 def validate(settings: Settings) -> dict[str, list[ContentError]]:
     """The strict check of each library (what `dangjian check-content` prints)."""
     from bot.knowledge.entries import validate as validate_policies
+    from bot.points.rules import validate as validate_points
     from bot.quiz.bank import validate as validate_quizzes
     from bot.study import load_items
 
@@ -74,6 +88,7 @@ def validate(settings: Settings) -> dict[str, list[ContentError]]:
         "policies": validate_policies(settings.content_layers()),
         "study": load_items(settings.content_layers())[1],
         "quizzes": validate_quizzes(settings.quiz_layers()),
+        "points": validate_points(settings.content_layers()),
     }
 
 

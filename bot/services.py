@@ -25,6 +25,7 @@ class Services:
     knowledge: Any = None  # bot.knowledge.library.Library
     quizzes: Any = None  # bot.quiz.bank.QuizBank
     reloader: Any = None  # bot.reload.Reloader
+    points: Any = None  # bot.points.rules.Rules (content/points.yaml)
 
     def push(self, pushes: list[outbox_store.Push]) -> int:
         """Queue pushes in the outbox (idempotent per key); the scheduler delivers them."""
@@ -43,6 +44,7 @@ def build_services(
     services = Services(settings=settings, clock=clock, store=store, study=study)
     services.knowledge = reload.load_policies(settings)  # jieba loads once, before forking
     services.quizzes = reload.load_quizzes(settings)
+    services.points = reload.load_points(settings)
     services.reloader = reload.Reloader(services)
     services.reloader.mark_loaded()
     return services

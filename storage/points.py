@@ -1,10 +1,89 @@
-"""The points ledger (积分): per member, summed per 党小组 and 支部 by month, quarter and year."""
+"""The points ledger (积分台账): one row per point event, and per-period sums kept on write.
+
+A row of `points`: member, day (the organization's calendar day it counts on), `kind` (the
+rule key of points.yaml, or 'adjust'), `version` (of that rule), `ref` (what earned it: once
+per member, rule and ref), amount, `note` (the reason), `at` (UTC instant), and who granted it
+when a person did (`granted_by` member id, `granted_via`).
+
+`point_sums` (member, period, rule) holds amount and row count for the month (`2026-11`),
+quarter (`2026Q4`) and year (`2026`) of every row, updated in the same transaction as the
+insert: 我的积分, 排行 and the reports read these instead of summing a year of rows. Anything
+that writes ledger rows without `add` (a bulk load) must call `rebuild_sums` afterwards.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from storage.db import Store
+
+ADJUST = "adjust"
+
+_SUMS = (
+    "INSERT INTO point_sums (member_id, period, rule, amount, n)"
+    " VALUES (:member_id, :period, :rule, :amount, 1)"
+    " ON CONFLICT (member_id, period, rule) DO UPDATE SET"
+    " amount = point_sums.amount + excluded.amount, n = point_sums.n + 1"
+)
+_QUARTER = (
+    "SUBSTR(day, 1, 4) || 'Q' || CASE WHEN SUBSTR(day, 6, 2) <= '03' THEN '1'"
+    " WHEN SUBSTR(day, 6, 2) <= '06' THEN '2' WHEN SUBSTR(day, 6, 2) <= '09' THEN '3'"
+    " ELSE '4' END"
+)
+
+
+def period_keys(day: str) -> tuple[str, str, str]:
+    """'2026-11-30' -> ('2026-11', '2026Q4', '2026') (as bot.periods.keys_of)."""
+    return day[:7], f"{day[:4]}Q{(int(day[5:7]) - 1) // 3 + 1}", day[:4]
+
+
+def add(
+    store: Store,
+    *,
+    member_id: int,
+    day: str,
+    rule: str,
+    ref: str,
+    amount: int,
+    at: str,
+    version: int = 1,
+    reason: str = "",
+    granted_by: int | None = None,
+    granted_via: str = "",
+) -> bool:
+    """One ledger row, once per (member, rule, ref), and its period sums. False when that
+    (member, rule, ref) was already in the ledger (nothing changes)."""
+    with store.tx():
+        cur = store.execute(
+            "INSERT INTO points (member_id, day, kind, ref, amount, note, at, version,"
+            " granted_by, granted_via)"
+            " VALUES (:member_id, :day, :rule, :ref, :amount, :note, :at, :version,"
+            " :granted_by, :granted_via)"
+            " ON CONFLICT (member_id, kind, ref) DO NOTHING",
+            {
+                "member_id": member_id,
+                "day": day,
+                "rule": rule,
+                "ref": ref,
+                "amount": amount,
+                "note": reason,
+                "at": at,
+                "version": version,
+                "granted_by": granted_by,
+                "granted_via": granted_via,
+            },
+        )
+        if cur.rowcount != 1:
+            return False
+        store.executemany(
+            _SUMS,
+            [
+                {"member_id": member_id, "period": p, "rule": rule, "amount": amount}
+                for p in period_keys(day)
+            ],
+        )
+        return True
 
 
 def award(
@@ -16,42 +95,63 @@ def award(
     amount: int,
     at: str,
     note: str = "",
+    version: int = 1,
 ) -> bool:
-    """Add points once per (member, kind, ref). False if already awarded."""
-    cur = store.execute(
-        "INSERT INTO points (member_id, day, kind, ref, amount, note, at)"
-        " VALUES (:member_id, :day, :kind, :ref, :amount, :note, :at)"
-        " ON CONFLICT (member_id, kind, ref) DO NOTHING",
-        {
-            "member_id": member_id,
-            "day": day,
-            "kind": kind,
-            "ref": ref,
-            "amount": amount,
-            "note": note,
-            "at": at,
-        },
+    """`add` in the ledger's older call form (kind = rule key). False if already awarded."""
+    return add(
+        store,
+        member_id=member_id,
+        day=day,
+        rule=kind,
+        ref=ref,
+        amount=amount,
+        at=at,
+        version=version,
+        reason=note,
     )
-    return cur.rowcount == 1
 
 
-def total(store: Store, member_id: int, start: str | None = None, end: str | None = None) -> int:
-    sql = "SELECT COALESCE(SUM(amount), 0) FROM points WHERE member_id = :member_id"
-    params: dict[str, Any] = {"member_id": member_id}
-    if start:
-        sql += " AND day >= :start"
-        params["start"] = start
-    if end:
-        sql += " AND day <= :end"
-        params["end"] = end
-    return int(store.scalar(sql, params))
+def rebuild_sums(store: Store) -> int:
+    """Recompute every period sum from the ledger (after a bulk load that bypassed `add`, or to
+    repair). Returns the number of sum rows."""
+    with store.tx():
+        store.execute("DELETE FROM point_sums")
+        for period in ("SUBSTR(day, 1, 7)", _QUARTER, "SUBSTR(day, 1, 4)"):
+            store.execute(
+                "INSERT INTO point_sums (member_id, period, rule, amount, n)"
+                f" SELECT member_id, {period}, kind, SUM(amount), COUNT(*) FROM points"
+                f" GROUP BY member_id, {period}, kind"
+            )
+        return int(store.scalar("SELECT COUNT(*) FROM point_sums"))
 
 
-def by_kind(store: Store, member_id: int, start: str, end: str) -> dict[str, int]:
+def sums_differ(store: Store) -> int:
+    """How many (member, year, rule) sums disagree with the ledger (0 when consistent)."""
     rows = store.query(
-        "SELECT kind, SUM(amount) AS n FROM points WHERE member_id = :member_id"
-        " AND day BETWEEN :start AND :end GROUP BY kind",
-        {"member_id": member_id, "start": start, "end": end},
+        "SELECT p.member_id, SUBSTR(p.day, 1, 4) AS period, p.kind AS rule,"
+        " SUM(p.amount) AS amount FROM points p"
+        " GROUP BY p.member_id, SUBSTR(p.day, 1, 4), p.kind"
+    )
+    have = {
+        (int(r["member_id"]), r["period"], r["rule"]): int(r["amount"])
+        for r in store.query(
+            "SELECT member_id, period, rule, amount FROM point_sums WHERE LENGTH(period) = 4"
+        )
+    }
+    want = {(int(r["member_id"]), r["period"], r["rule"]): int(r["amount"]) for r in rows}
+    keys = set(have) | set(want)
+    return sum(1 for k in keys if have.get(k, 0) != want.get(k, 0))
+
+
+# -- one member -------------------------------------------------------------------------------
+
+
+def day_by_rule(store: Store, member_id: int, day: str) -> dict[str, int]:
+    """The member's points per rule on one day (caps, 我的积分's today line)."""
+    rows = store.query(
+        "SELECT kind, SUM(amount) AS n FROM points WHERE member_id = :member_id AND day = :day"
+        " GROUP BY kind",
+        {"member_id": member_id, "day": day},
     )
     return {r["kind"]: int(r["n"]) for r in rows}
 
@@ -66,37 +166,144 @@ def day_total(store: Store, member_id: int, day: str, kinds: tuple[str, ...]) ->
     )
 
 
-def ranking(
-    store: Store, level: str, start: str, end: str, branch_id: int | None = None
+def sums(store: Store, member_id: int, periods: Iterable[str]) -> dict[str, dict[str, int]]:
+    """period -> rule -> amount for one member (periods with nothing are absent)."""
+    out: dict[str, dict[str, int]] = {}
+    for r in store.query(
+        "SELECT period, rule, amount FROM point_sums WHERE member_id = :member_id"
+        " AND period IN :periods",
+        {"member_id": member_id, "periods": list(periods)},
+    ):
+        out.setdefault(r["period"], {})[r["rule"]] = int(r["amount"])
+    return out
+
+
+def total(store: Store, member_id: int, period: str | None = None) -> int:
+    """The member's points in a period (a sum row per rule), or ever (the ledger's rows)."""
+    if period is None:
+        return int(
+            store.scalar(
+                "SELECT COALESCE(SUM(amount), 0) FROM points WHERE member_id = :member_id",
+                {"member_id": member_id},
+            )
+        )
+    return int(
+        store.scalar(
+            "SELECT COALESCE(SUM(amount), 0) FROM point_sums WHERE member_id = :member_id"
+            " AND period = :period",
+            {"member_id": member_id, "period": period},
+        )
+    )
+
+
+def rows_of(
+    store: Store, member_id: int, start: str, end: str, rule: str | None = None
 ) -> list[dict[str, Any]]:
-    """Totals between two days, ranked. level: 'member', 'group' or 'branch'."""
+    """The member's ledger rows between two days (inclusive), oldest first."""
+    sql = (
+        "SELECT id, day, kind AS rule, version, ref, amount, note AS reason, at, granted_by,"
+        " granted_via FROM points WHERE member_id = :member_id AND day >= :start AND day <= :end"
+    )
+    params: dict[str, Any] = {"member_id": member_id, "start": start, "end": end}
+    if rule is not None:
+        sql += " AND kind = :rule"
+        params["rule"] = rule
+    return store.query(sql + " ORDER BY day, id", params)
+
+
+# -- many members -----------------------------------------------------------------------------
+
+
+def member_totals(
+    store: Store, period: str, branch_id: int | None = None, group_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Every active member (of a 支部 or 党小组) with their points in the period: id, name,
+    branch_id, group_id, points — in member id order (bot/ranking.py ranks them)."""
     where = "m.active = 1"
-    params: dict[str, Any] = {"start": start, "end": end}
+    params: dict[str, Any] = {"period": period}
     if branch_id is not None:
         where += " AND m.branch_id = :branch_id"
         params["branch_id"] = branch_id
+    if group_id is not None:
+        where += " AND m.group_id = :group_id"
+        params["group_id"] = group_id
+    return store.query(
+        "SELECT m.id, m.name, m.branch_id, m.group_id, COALESCE(SUM(s.amount), 0) AS points"
+        " FROM members m LEFT JOIN point_sums s ON s.member_id = m.id AND s.period = :period"
+        f" WHERE {where} GROUP BY m.id, m.name, m.branch_id, m.group_id ORDER BY m.id",
+        params,
+    )
+
+
+def group_totals(store: Store, period: str, branch_id: int | None = None) -> list[dict[str, Any]]:
+    """Every 党小组 (of a 支部) with its active members and their points in the period: id,
+    name, branch_id, members, points — in group id order. Groups without active members are
+    left out."""
+    where = "m.active = 1"
+    params: dict[str, Any] = {"period": period}
+    if branch_id is not None:
+        where += " AND m.branch_id = :branch_id"
+        params["branch_id"] = branch_id
+    return store.query(
+        "SELECT g.id, g.name, g.branch_id, COUNT(DISTINCT m.id) AS members,"
+        " COALESCE(SUM(s.amount), 0) AS points"
+        " FROM members m JOIN party_groups g ON g.id = m.group_id"
+        " LEFT JOIN point_sums s ON s.member_id = m.id AND s.period = :period"
+        f" WHERE {where} GROUP BY g.id, g.name, g.branch_id ORDER BY g.id",
+        params,
+    )
+
+
+def branch_totals(store: Store, period: str) -> list[dict[str, Any]]:
+    """Every 支部 with its active members and their points in the period."""
+    return store.query(
+        "SELECT b.id, b.name, COUNT(DISTINCT m.id) AS members,"
+        " COALESCE(SUM(s.amount), 0) AS points"
+        " FROM members m JOIN branches b ON b.id = m.branch_id"
+        " LEFT JOIN point_sums s ON s.member_id = m.id AND s.period = :period"
+        " WHERE m.active = 1 GROUP BY b.id, b.name ORDER BY b.id",
+        {"period": period},
+    )
+
+
+def ranking(
+    store: Store, level: str, period: str, branch_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Totals of a period for level 'member', 'group' or 'branch' (unranked: see bot/ranking)."""
     if level == "member":
-        sql = (
-            "SELECT m.id, m.name, COALESCE(SUM(p.amount), 0) AS points FROM members m"
-            " LEFT JOIN points p ON p.member_id = m.id AND p.day BETWEEN :start AND :end"
-            f" WHERE {where} GROUP BY m.id, m.name ORDER BY points DESC, m.id"
-        )
-    elif level == "group":
-        sql = (
-            "SELECT g.id, g.name, COALESCE(SUM(p.amount), 0) AS points,"
-            " COUNT(DISTINCT m.id) AS members"
-            " FROM members m JOIN party_groups g ON g.id = m.group_id"
-            " LEFT JOIN points p ON p.member_id = m.id AND p.day BETWEEN :start AND :end"
-            f" WHERE {where} GROUP BY g.id, g.name ORDER BY points DESC, g.id"
-        )
-    elif level == "branch":
-        sql = (
-            "SELECT b.id, b.name, COALESCE(SUM(p.amount), 0) AS points,"
-            " COUNT(DISTINCT m.id) AS members"
-            " FROM members m JOIN branches b ON b.id = m.branch_id"
-            " LEFT JOIN points p ON p.member_id = m.id AND p.day BETWEEN :start AND :end"
-            f" WHERE {where} GROUP BY b.id, b.name ORDER BY points DESC, b.id"
-        )
-    else:
-        raise ValueError(f"unknown level {level!r}")
-    return store.query(sql, params)
+        return member_totals(store, period, branch_id=branch_id)
+    if level == "group":
+        return group_totals(store, period, branch_id=branch_id)
+    if level == "branch":
+        rows = branch_totals(store, period)
+        return [r for r in rows if branch_id is None or int(r["id"]) == branch_id]
+    raise ValueError(f"unknown level {level!r}")
+
+
+def by_rule(store: Store, period: str) -> list[dict[str, Any]]:
+    """member_id, rule, amount, n of every member with points in the period (reports)."""
+    return store.query(
+        "SELECT member_id, rule, amount, n FROM point_sums WHERE period = :period",
+        {"period": period},
+    )
+
+
+def adjustments(
+    store: Store, start: str, end: str, branch_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Adjustments between two days (inclusive), oldest first, with who made them."""
+    sql = (
+        "SELECT p.id, p.day, p.amount, p.note AS reason, p.at, p.granted_via,"
+        " m.id AS member_id, m.name, m.phone, b.name AS branch, g.name AS party_group,"
+        " gb.name AS granted_by"
+        " FROM points p JOIN members m ON m.id = p.member_id"
+        " JOIN branches b ON b.id = m.branch_id"
+        " LEFT JOIN party_groups g ON g.id = m.group_id"
+        " LEFT JOIN members gb ON gb.id = p.granted_by"
+        " WHERE p.kind = :adjust AND p.day >= :start AND p.day <= :end"
+    )
+    params: dict[str, Any] = {"adjust": ADJUST, "start": start, "end": end}
+    if branch_id is not None:
+        sql += " AND m.branch_id = :branch_id"
+        params["branch_id"] = branch_id
+    return store.query(sql + " ORDER BY p.day, p.id", params)

@@ -461,9 +461,10 @@ def chat(url: str, openid: str | None, poll: float) -> None:
     help="站点题库目录（默认 数据目录/quizzes）。Site question bank folder.",
 )
 def check_content(content_dir: Path | None, quiz_dir: Path | None) -> None:
-    """检查学习内容、政策问答库、词典和题库，逐条列出错误（文件:行号）。
+    """检查学习内容、政策问答库、词典、题库和积分规则，逐条列出错误（文件:行号）。
 
-    Validate study items, the policy library, the dictionaries and the question banks as the
+    Validate study items, the policy library, the dictionaries, the question banks and the
+    points rules (points.yaml: unknown actions, overlapping versions, negative caps …) as the
     service would load them (the shipped content with the site's on top); print each error with
     its file and line, and exit non-zero if there is any.
     """
@@ -487,15 +488,17 @@ def check_content(content_dir: Path | None, quiz_dir: Path | None) -> None:
             f"{len(errors)} 个错误，涉及 {files} 个文件 errors in {files} files"
         )
     from bot.knowledge.entries import load_entries
+    from bot.points import rules as points_rules
     from bot.quiz.bank import QuizBank
     from bot.study import load_items
 
     items = len(load_items(settings.content_layers())[0])
     entries = len(load_entries(settings.content_layers())[0])
     questions = len(QuizBank.load(settings.quiz_layers()))
+    rules = len(points_rules.load(settings.content_layers()))
     click.echo(
         f"内容检查通过 content OK: {entries} 条政策 policy entries, {items} 条学习内容 study items, "
-        f"{questions} 道题 questions"
+        f"{questions} 道题 questions, {rules} 条积分规则 points rules"
     )
 
 

@@ -13,14 +13,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot import ranking
+from bot.points import ledger as points_ledger
+from bot.points.rules import Rules
 from bot.quiz import answers, selection
 from bot.quiz.bank import LETTERS, Question, QuizBank
-from storage import points
 from storage import quiz as store_quiz
 from storage.db import Store
 
 GRACE = timedelta(minutes=30)
-POINTS_KIND = "quiz"
 SKIP = "跳过"
 
 
@@ -179,13 +179,14 @@ def submit(
 
 def finish(
     store: Store,
+    rules: Rules,
     member_id: int,
     group_id: int | None,
     session: dict[str, Any],
-    cap: int,
     now: str,
 ) -> Summary:
-    """Score the set; a daily set earns +1 per right answer and +1 when perfect, within the cap."""
+    """Score the set. A daily set earns under the `quiz_right` rules (per right answer) and
+    `quiz_perfect` rules (all right) of points.yaml, within their caps, dated the set's day."""
     rows = store_quiz.attempts(store, int(session["id"]))
     score = sum(1 for r in rows if r["correct"] == 1)
     total = len(rows)
@@ -193,14 +194,17 @@ def finish(
     amount = 0
     capped = False
     if session["kind"] == "daily":
-        earned = score + (1 if total and score == total else 0)
-        already = points.day_total(store, member_id, day, (POINTS_KIND,))
-        amount = max(0, min(earned, cap - already))
-        capped = amount < earned
-        if amount > 0:
-            points.award(
-                store, member_id, day, POINTS_KIND, f"daily:{day}", amount, now, "每日答题"
+        credits = []
+        if score:
+            credits += points_ledger.earn(
+                store, rules, member_id, "quiz_right", f"daily:{day}", day, now, count=score
             )
+        if total and score == total:
+            credits += points_ledger.earn(
+                store, rules, member_id, "quiz_perfect", f"perfect:{day}", day, now
+            )
+        amount = points_ledger.total(credits)
+        capped = any(c.capped for c in credits)
     store_quiz.finish_session(store, int(session["id"]), score, amount, now)
     streak = store_quiz.streak(store, member_id, day)
     rank = (

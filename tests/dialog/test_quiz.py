@@ -223,8 +223,8 @@ def test_day_boundary(
     assert store.scalar("SELECT day FROM points WHERE kind = 'quiz'") == "2026-12-02"
     # The new day has its own set.
     member_id = store.scalar("SELECT id FROM members WHERE name = '张伟'")
-    assert points.day_total(store, member_id, "2026-12-02", ("quiz",)) == 6
-    assert points.day_total(store, member_id, "2026-12-03", ("quiz",)) == 0
+    assert points.day_total(store, member_id, "2026-12-02", ("quiz", "quiz_perfect")) == 6
+    assert points.day_total(store, member_id, "2026-12-03", ("quiz", "quiz_perfect")) == 0
     fresh = say(zhangwei, "答题")
     assert fresh.startswith("今天的每日答题共 5 题")
     days = [r["day"] for r in store.query("SELECT day FROM quiz_sessions ORDER BY id")]

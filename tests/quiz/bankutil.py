@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from bot.config import SHIPPED_CONTENT
+from bot.points import rules as points_rules
 from bot.quiz.bank import Question, QuizBank
 
 DATA = Path(__file__).parent / "data"
@@ -79,3 +81,7 @@ def wrong_answer(reply: str, bank: QuizBank) -> str:
     if q.type == "judge":
         return "错" if q.answer[0] == "对" else "对"
     return "九项"
+
+
+# The shipped points rules (points.yaml): what play.finish credits.
+RULES = points_rules.load([SHIPPED_CONTENT])

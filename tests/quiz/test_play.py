@@ -16,7 +16,9 @@ from storage import points as ledger
 from storage import quiz as store_quiz
 from storage.db import Store
 from tests import dbs
-from tests.quiz.bankutil import synthetic
+from tests.quiz.bankutil import RULES, synthetic
+
+QUIZ = ("quiz", "quiz_perfect")
 
 
 @pytest.fixture
@@ -39,7 +41,6 @@ def take(
     right: int,
     kind: str = "daily",
     size: int = 5,
-    cap: int = 6,
     at: str = "09:00:00",
 ) -> play.Summary:
     stamp = f"{day}T{at}+08:00"
@@ -56,7 +57,7 @@ def take(
             answer = "A" if answer != "A" else "B"
         play.submit(store, who, session, cur, answer, stamp)
         n += 1
-    return play.finish(store, who, group, session, cap, stamp)
+    return play.finish(store, RULES, who, group, session, stamp)
 
 
 def test_points_per_right_answer_and_perfect_bonus(store: Store) -> None:
@@ -66,19 +67,19 @@ def test_points_per_right_answer_and_perfect_bonus(store: Store) -> None:
     assert (summary.score, summary.total, summary.points, summary.capped) == (5, 5, 6, False)
     ly = member_id(store, "刘洋")
     assert take(store, bank, ly, "2026-12-02", right=3).points == 3
-    assert ledger.day_total(store, zw, "2026-12-02", ("quiz",)) == 6
+    assert ledger.day_total(store, zw, "2026-12-02", QUIZ) == 6
     # Practice earns nothing.
     practice = take(store, bank, zw, "2026-12-02", right=5, kind="practice")
     assert practice.points == 0 and practice.kind == "practice"
-    assert ledger.day_total(store, zw, "2026-12-02", ("quiz",)) == 6
+    assert ledger.day_total(store, zw, "2026-12-02", QUIZ) == 6
 
 
 def test_daily_cap(store: Store) -> None:
     bank = synthetic("single", 30)
     zw = member_id(store, "张伟")
-    summary = take(store, bank, zw, "2026-12-02", right=10, size=10, cap=6)
+    summary = take(store, bank, zw, "2026-12-02", right=10, size=10)
     assert (summary.score, summary.points, summary.capped) == (10, 6, True)
-    assert ledger.day_total(store, zw, "2026-12-02", ("quiz",)) == 6
+    assert ledger.day_total(store, zw, "2026-12-02", QUIZ) == 6
 
 
 def test_streak_rank_and_finished_members(store: Store) -> None:

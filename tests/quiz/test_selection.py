@@ -16,7 +16,7 @@ from storage import open_store
 from storage import quiz as store_quiz
 from storage.db import Store
 from tests import dbs
-from tests.quiz.bankutil import fixture_bank, synthetic
+from tests.quiz.bankutil import RULES, fixture_bank, synthetic
 
 START = date(2026, 12, 1)
 
@@ -98,7 +98,7 @@ def run_day(
             given = right
         play.submit(store, member_id, session, cur, given, stamp)
         asked.append((cur.question.id, cur.review))
-    play.finish(store, member_id, None, session, 6, stamp)
+    play.finish(store, RULES, member_id, None, session, stamp)
     return asked
 
 

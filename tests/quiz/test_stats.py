@@ -16,7 +16,7 @@ from storage import members, open_store
 from storage import quiz as store_quiz
 from storage.db import Store
 from tests import dbs
-from tests.quiz.bankutil import DATA, fixture_bank
+from tests.quiz.bankutil import DATA, RULES, fixture_bank
 
 
 def run(tmp_path: Path, *args: str, quiz_dir: Path = DATA) -> tuple[int, str]:
@@ -41,7 +41,7 @@ def answer_all(store: Store, bank: QuizBank, name: str, day: str, wrong: set[str
             if cur.question.type == "blank":
                 given = "不对的答案"
         play.submit(store, who, session, cur, given, stamp)
-    play.finish(store, who, members.get(store, who).group_id, session, 6, stamp)  # type: ignore[union-attr]
+    play.finish(store, RULES, who, members.get(store, who).group_id, session, stamp)  # type: ignore[union-attr]
 
 
 def basic_bank() -> QuizBank:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from bot.dialog.types import Context
+from bot.points import ledger
 from bot.text import shorten
-from storage import checkins, points
+from storage import checkins
 
-CHECKIN_POINTS = 1
-REFLECTION_POINTS = 1
 REFLECTION_MAX = 500
 
 
@@ -21,10 +20,12 @@ def checkin(ctx: Context, args: str) -> str:
         return f"今天已经打过卡啦，已连续学习 {streak} 天，明天记得再来！" + (
             f"\n今日学习：{study.title}" if study else ""
         )
-    points.award(
-        ctx.store, member.id, ctx.today, "checkin", ctx.today, CHECKIN_POINTS, ctx.stamp, "学习打卡"
+    gained = ledger.total(
+        ledger.earn(
+            ctx.store, ctx.services.points, member.id, "checkin", ctx.today, ctx.today, ctx.stamp
+        )
     )
-    head = f"打卡成功！已连续学习 {streak} 天，积分 +{CHECKIN_POINTS}。"
+    head = f"打卡成功！已连续学习 {streak} 天" + (f"，积分 +{gained}。" if gained else "。")
     return head + ("\n" + study.render() if study else "")
 
 
@@ -37,15 +38,10 @@ def reflection(ctx: Context, args: str) -> str:
     checkins.add_reflection(
         ctx.store, member.id, ctx.today, shorten(text, REFLECTION_MAX), ctx.stamp
     )
-    new = points.award(
-        ctx.store,
-        member.id,
-        ctx.today,
-        "reflection",
-        ctx.today,
-        REFLECTION_POINTS,
-        ctx.stamp,
-        "学习心得",
+    gained = ledger.total(
+        ledger.earn(
+            ctx.store, ctx.services.points, member.id, "reflection", ctx.today, ctx.today, ctx.stamp
+        )
     )
-    tail = f"积分 +{REFLECTION_POINTS}。" if new else "（心得积分每天计一次）"
+    tail = f"积分 +{gained}。" if gained else "（心得积分每天计一次）"
     return f"心得已记录，谢谢分享！{tail}"

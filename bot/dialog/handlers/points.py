@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import ranking as ranks
 from bot.dialog.types import Context
-from bot.periods import periods
+from bot.periods import keys_of
 from storage import points
 
 KIND_NAMES = {
@@ -18,13 +18,13 @@ KIND_NAMES = {
 def mine(ctx: Context, args: str) -> str:
     member = ctx.member
     assert member is not None
-    spans = periods(ctx.today)
-    totals = {name: points.total(ctx.store, member.id, a, b) for name, (a, b) in spans.items()}
-    month = spans["本月"]
-    kinds = points.by_kind(ctx.store, member.id, *month)
+    month, quarter, year = keys_of(ctx.today)
+    spans = {"本月": month, "本季": quarter, "本年": year}
+    totals = {name: points.total(ctx.store, member.id, key) for name, key in spans.items()}
+    kinds = points.sums(ctx.store, member.id, [month]).get(month, {})
     detail = "、".join(f"{KIND_NAMES.get(k, k)} {v}" for k, v in sorted(kinds.items()))
     branch_rows = ranks.rank(
-        points.ranking(ctx.store, "member", *month, branch_id=member.branch_id), ranks.points
+        points.ranking(ctx.store, "member", month, branch_id=member.branch_id), ranks.points
     )
     place = ranks.place_of(branch_rows, lambda r: r["id"] == member.id)
     lines = [
@@ -39,9 +39,9 @@ def mine(ctx: Context, args: str) -> str:
 def ranking(ctx: Context, args: str) -> str:
     member = ctx.member
     assert member is not None
-    month = periods(ctx.today)["本月"]
+    month = keys_of(ctx.today)[0]
     rows = ranks.rank(
-        points.ranking(ctx.store, "member", *month, branch_id=member.branch_id), ranks.points
+        points.ranking(ctx.store, "member", month, branch_id=member.branch_id), ranks.points
     )
     lines = [f"{member.branch}本月积分排行："]
     for p in rows[:10]:
@@ -50,7 +50,7 @@ def ranking(ctx: Context, args: str) -> str:
     if me is not None and all(p.item["id"] != member.id for p in rows[:10]):
         lines.append(f"……你排第 {me} 名。")
     groups = ranks.rank(
-        points.ranking(ctx.store, "group", *month, branch_id=member.branch_id), ranks.per_member
+        points.ranking(ctx.store, "group", month, branch_id=member.branch_id), ranks.per_member
     )
     if groups:
         lines.append(

@@ -223,12 +223,7 @@ def _finish(ctx: Context, session: dict[str, Any], feedback: list[str]) -> str:
     member = ctx.member
     assert member is not None
     summary = play.finish(
-        ctx.store,
-        member.id,
-        member.group_id,
-        session,
-        ctx.settings.quiz_daily_cap,
-        ctx.stamp,
+        ctx.store, ctx.services.points, member.id, member.group_id, session, ctx.stamp
     )
     ctx.state.pop("quiz", None)
     lines: list[str] = []
