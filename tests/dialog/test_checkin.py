@@ -77,14 +77,14 @@ def test_reflection_is_recorded(zhangwei: Member) -> None:
 def test_ranking_lists_the_branch(zhangwei: Member) -> None:
     zhangwei.say("打卡")
     board = zhangwei.say("排行")
-    assert board.startswith("机关党支部本月积分排行：\n1. 张伟 1分")
-    assert "综合党小组" in board
+    assert board.startswith("机关党支部12月党小组排行（人均积分）：\n1. 综合党小组 0.2 分")
+    assert "本月前列：1. 张伟 1分" in board
 
 
 def test_rank_ties_share_the_first_place(zhangwei: Member) -> None:
-    assert "排第 1 名（共 10 人）" in zhangwei.say("我的积分")  # everyone has 0 points
+    assert "排第 1 名（共 5 人）" in zhangwei.say("我的积分")  # everyone has 0 points
     zhangwei.say("打卡")
     liu = zhangwei.peer
     other = Member(liu, "o-liu")
     other.say("绑定 刘洋 13800000004")
-    assert "排第 2 名（共 10 人）" in other.say("我的积分")
+    assert "排第 2 名（共 5 人）" in other.say("我的积分")

@@ -1,62 +1,59 @@
-"""我的积分 and 排行: points by month, quarter and year; member, 党小组 and 支部 rankings."""
+"""我的积分 and 排行 (read-only): today's points per rule against its cap, month / quarter /
+year, place in the 党小组; the 党小组 ranking of the 支部 by points per member. The figures
+come from bot/points/standings.py (per-period sums, bot/ranking.py places)."""
 
 from __future__ import annotations
 
-from bot import ranking as ranks
 from bot.dialog.types import Context
-from bot.periods import keys_of
-from storage import points
-
-KIND_NAMES = {
-    "checkin": "学习打卡",
-    "quiz": "每日答题",
-    "meeting": "会议出勤",
-    "reflection": "学习心得",
-}
+from bot.periods import month_of
+from bot.points import standings
 
 
 def mine(ctx: Context, args: str) -> str:
     member = ctx.member
     assert member is not None
-    month, quarter, year = keys_of(ctx.today)
-    spans = {"本月": month, "本季": quarter, "本年": year}
-    totals = {name: points.total(ctx.store, member.id, key) for name, key in spans.items()}
-    kinds = points.sums(ctx.store, member.id, [month]).get(month, {})
-    detail = "、".join(f"{KIND_NAMES.get(k, k)} {v}" for k, v in sorted(kinds.items()))
-    branch_rows = ranks.rank(
-        points.ranking(ctx.store, "member", month, branch_id=member.branch_id), ranks.points
-    )
-    place = ranks.place_of(branch_rows, lambda r: r["id"] == member.id)
+    store, rules, day = ctx.store, ctx.services.points, ctx.today
+    with store.read():
+        items = standings.today_items(store, rules, member.id, day)
+        totals = standings.totals(store, member.id, day)
+        place = standings.group_place(store, member, month_of(day).key)
     lines = [
-        f"{member.name}的积分：本月 {totals['本月']} 分，本季 {totals['本季']} 分，本年 {totals['本年']} 分。",
+        f"{member.name}的积分：本月 {totals['本月']} 分，本季 {totals['本季']} 分，"
+        f"本年 {totals['本年']} 分。"
     ]
-    if detail:
-        lines.append(f"本月明细：{detail}。")
-    lines.append(f"本月在{member.branch}排第 {place} 名（共 {len(branch_rows)} 人）。")
+    if items:
+        lines.append(f"今天：{standings.render_today(items)}。")
+    if place is not None:
+        where = member.group or member.branch
+        lines.append(f"本月在{where}排第 {place[0]} 名（共 {place[1]} 人）。")
     return "\n".join(lines)
 
 
 def ranking(ctx: Context, args: str) -> str:
     member = ctx.member
     assert member is not None
-    month = keys_of(ctx.today)[0]
-    rows = ranks.rank(
-        points.ranking(ctx.store, "member", month, branch_id=member.branch_id), ranks.points
-    )
-    lines = [f"{member.branch}本月积分排行："]
-    for p in rows[:10]:
-        lines.append(f"{p.place}. {p.item['name']} {p.item['points']}分")
-    me = ranks.place_of(rows, lambda r: r["id"] == member.id)
-    if me is not None and all(p.item["id"] != member.id for p in rows[:10]):
-        lines.append(f"……你排第 {me} 名。")
-    groups = ranks.rank(
-        points.ranking(ctx.store, "group", month, branch_id=member.branch_id), ranks.per_member
-    )
-    if groups:
+    store = ctx.store
+    month = month_of(ctx.today)
+    with store.read():
+        groups = standings.group_ranking(store, month.key, member.branch_id)
+        people = standings.member_ranking(store, month.key, branch_id=member.branch_id)
+    lines = [f"{member.branch}{month.short}党小组排行（人均积分）："]
+    for p in groups:
+        mark = "（你所在）" if p.item["id"] == member.group_id else ""
         lines.append(
-            "党小组（人均）："
-            + "；".join(
-                f"{p.place}. {p.item['name']} {float(ranks.per_member(p.item)):.1f}" for p in groups
-            )
+            f"{p.place}. {p.item['name']} {standings.per_member_text(p.item)} 分"
+            f"（{p.item['members']}人）{mark}"
         )
+    if not groups:
+        lines.append("（还没有党小组）")
+    top = standings.visible_top(people)
+    if top:
+        lines.append(
+            "本月前列："
+            + "；".join(f"{p.place}. {p.item['name']} {p.item['points']}分" for p in top)
+        )
+    mine = standings.place_in(people, member.id)
+    if mine is not None:
+        own = next(int(p.item["points"]) for p in people if p.item["id"] == member.id)
+        lines.append(f"你本月 {own} 分，在{member.branch}排第 {mine[0]} 名（共 {mine[1]} 人）。")
     return "\n".join(lines)
