@@ -40,6 +40,7 @@ def build_services(
     clock = clock or SystemClock(settings.timezone)
     store = store or open_store(settings.db)
     members.fill_name_keys(store, name_key)  # rows from before migration 0011
+    _fill_reflection_prints(store)  # 心得 from before migration 0121
     study = reload.load_study(settings)
     services = Services(settings=settings, clock=clock, store=store, study=study)
     services.knowledge = reload.load_policies(settings)  # jieba loads once, before forking
@@ -48,6 +49,13 @@ def build_services(
     services.reloader = reload.Reloader(services)
     services.reloader.mark_loaded()
     return services
+
+
+def _fill_reflection_prints(store: Store) -> None:
+    from bot.points.reflections import grams, prints
+    from storage import reflections
+
+    reflections.fill_prints(store, lambda text: prints(grams(text)))
 
 
 def log_loaded(services: Services, what: str) -> None:

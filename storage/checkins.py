@@ -1,4 +1,4 @@
-"""Study check-ins (one row per member per day) and 心得 (reflections)."""
+"""Study check-ins (one row per member per day); 心得 are in storage/reflections.py."""
 
 from __future__ import annotations
 
@@ -54,10 +54,3 @@ def days_per_member(store: Store, start: str, end: str) -> dict[int, int]:
         {"start": start, "end": end},
     )
     return {int(r["member_id"]): int(r["n"]) for r in rows}
-
-
-def add_reflection(store: Store, member_id: int, day: str, text: str, at: str) -> None:
-    store.execute(
-        "INSERT INTO reflections (member_id, day, text, at) VALUES (:member_id, :day, :text, :at)",
-        {"member_id": member_id, "day": day, "text": text, "at": at},
-    )
