@@ -117,7 +117,9 @@ def test_a_member_never_sees_the_bottom_by_name_nor_totals_below_the_top_ten(
         for n in range(30)
     ]
     members.upsert_roster(store, extra, "t", name_key=name_key)
-    people = members.all_active(store, branch_id=2)  # 10 demo members + 30
+    market = members.branch_by_name(store, "营销党支部")
+    assert market is not None
+    people = members.all_active(store, branch_id=int(market["id"]))  # 10 demo members + 30
     assert len(people) == 40
     for n, m in enumerate(people):
         give(store, m.id, 100 - n)  # distinct totals: the last member is the bottom
