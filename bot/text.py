@@ -49,6 +49,17 @@ def command_form(text: str) -> str:
     return normalize(text).lower().rstrip(TRAILING).strip()
 
 
+def typed_after(raw: str, word: str, fallback: str) -> str:
+    """What a member typed after a command word, as typed (case, full-width punctuation and
+    traditional characters kept): the argument text to store or pass on. `fallback` (the
+    normalized argument text) when the word can't be found at the start."""
+    text = strip_control(raw).strip()
+    for k in range(1, min(len(text), len(word) + 4) + 1):
+        if normalize(text[:k]).lower() == word:
+            return text[k:].lstrip(" \t:：,，").strip()
+    return fallback
+
+
 def strip_control(text: str) -> str:
     """Remove characters that are not allowed in XML 1.0 (keeps tab and newlines)."""
     return _CONTROL.sub("", text)

@@ -20,6 +20,7 @@ from bot.dialog.handlers import (
     bind,
     broadcast,
     checkin,
+    claims,
     greet,
     help,
     meeting,
@@ -33,6 +34,7 @@ Handler = Callable[[Context, str], "Reply | str | None"]
 
 MEMBER = "member"  # shown to everyone in 帮助
 SECRETARY = "secretary"  # shown to 支部书记 / 管理员 only
+LEADER = "leader"  # shown to 党小组长, 支部书记 and 管理员
 HIDDEN = "hidden"  # understood but not listed
 
 SECRETARY_ROLES = frozenset({"支部书记", "管理员"})
@@ -126,6 +128,14 @@ INTENTS: tuple[Intent, ...] = (
         member=True,
     ),
     Intent(
+        "claim",
+        ("申报",),
+        claims.submit,
+        "申报 类别 说明 — 申报志愿服务等积分，党小组长审核",
+        args=True,
+        member=True,
+    ),
+    Intent(
         "sign_in",
         ("签到",),
         meeting.sign_in,
@@ -215,7 +225,37 @@ INTENTS: tuple[Intent, ...] = (
         ("未完成", "没学习", "谁没学习"),
         progress.unfinished,
         "未完成 — 今天还没学习的党员",
-        audience=SECRETARY,
+        audience=LEADER,
+        member=True,
+        roles=LEADER_ROLES,
+    ),
+    Intent(
+        "claims_pending",
+        ("待审", "待审核", "审核申报"),
+        claims.pending,
+        "待审 — 待审核的积分申报",
+        audience=LEADER,
+        member=True,
+        roles=LEADER_ROLES,
+        read_only=True,
+    ),
+    Intent(
+        "approve_claim",
+        ("同意",),
+        claims.approve,
+        "同意 编号 — 同意积分申报",
+        audience=LEADER,
+        args=True,
+        member=True,
+        roles=LEADER_ROLES,
+    ),
+    Intent(
+        "reject_claim",
+        ("驳回",),
+        claims.reject,
+        "驳回 编号 原因 — 驳回积分申报",
+        audience=LEADER,
+        args=True,
         member=True,
         roles=LEADER_ROLES,
     ),

@@ -8,6 +8,7 @@
 | scheduled_broadcasts | every 30 s            | BROADCAST_CHECK_SECONDS  | 30 s  |
 | broadcast_summaries  | every 30 s            | SUMMARY_CHECK_SECONDS    | 30 s  |
 | dispatch             | every 3 s             | DISPATCH_SECONDS         | 10 s  |
+| claim_escalation     | every 600 s           | CLAIM_CHECK_SECONDS      | 600 s |
 | monthly_summary      | the 1st, 09:00        | MONTHLY_SUMMARY_AT=1 09:00 | 1 day |
 | housekeeping         | daily 03:30           | HOUSEKEEPING_AT=03:30    | 6 h   |
 
@@ -129,6 +130,13 @@ def dispatch(ctx: JobContext) -> int:
     return ctx.dispatcher.drain(ctx.should_stop).claimed
 
 
+def claim_escalation(ctx: JobContext) -> int:
+    """申报 unanswered for 3 days go to the 支部书记 (bot/points/claims.py)."""
+    from bot.points import claims
+
+    return claims.escalate(ctx.services.store, ctx.services.points, ctx.now)
+
+
 def monthly_summary_text(store: Any, branch_id: int, now: datetime) -> str:
     """Last month for one 支部: study, meetings and 三会一课 compliance."""
     last_day = now.date().replace(day=1) - timedelta(days=1)
@@ -219,6 +227,15 @@ JOBS: tuple[JobSpec, ...] = (
         30,
     ),
     JobSpec("dispatch", "发送推送（outbox）", dispatch, "interval", "3", "dispatch_seconds", 10),
+    JobSpec(
+        "claim_escalation",
+        "积分申报3天未审核转书记",
+        claim_escalation,
+        "interval",
+        "600",
+        "claim_check_seconds",
+        600,
+    ),
     JobSpec(
         "monthly_summary",
         "月度小结（含三会一课）",

@@ -32,6 +32,8 @@ def test_own_words_earn_points_and_copies_are_refused(
     wechat: WeChatPeer, zhangwei: Member, clock: FixedClock
 ) -> None:
     assert zhangwei.say(MINE) == "心得已记录，谢谢分享！积分 +1。"
+    store = wechat.services.store  # type: ignore[attr-defined]
+    assert store.scalar("SELECT text FROM reflections") == MINE[len("心得 ") :]  # as typed
     clock.set("2026-12-03T09:00:00+08:00")
     refused = zhangwei.say(EDITED)
     assert refused.startswith("这篇心得和你12月2日写的心得重合太多（")
@@ -48,7 +50,6 @@ def test_own_words_earn_points_and_copies_are_refused(
         "经常晚交、谁接待客户态度生硬，这样被提的人也知道怎么改，评议才有意义。"
     )
     assert liu.say(second) == "心得已记录，谢谢分享！（心得积分已达今天或本月的上限）"
-    store = wechat.services.store  # type: ignore[attr-defined]
     assert store.scalar("SELECT COUNT(*) FROM reflections") == 3
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.dialog.types import Context
 from bot.points import ledger, reflections
-from bot.text import shorten
+from bot.text import shorten, typed_after
 from storage import checkins
 
 REFLECTION_MAX = 1000
@@ -33,7 +33,7 @@ def reflection(ctx: Context, args: str) -> str:
     """心得 内容: accepted when long enough and the member's own words (bot/points/reflections)."""
     member = ctx.member
     assert member is not None
-    text = args.strip()
+    text = typed_after(ctx.inbound.text, "心得", args) if args else ""
     if not text:
         return (
             f"请在「心得」后面写下你的学习体会（至少{reflections.MIN_CHARS}个字），"

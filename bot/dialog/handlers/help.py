@@ -6,10 +6,20 @@ from bot.dialog.types import Context
 
 
 def show(ctx: Context, args: str) -> str:
-    from bot.dialog.intents import INTENTS, MEMBER, SECRETARY, SECRETARY_ROLES
+    from bot.dialog.intents import (
+        INTENTS,
+        LEADER,
+        LEADER_ROLES,
+        MEMBER,
+        SECRETARY,
+        SECRETARY_ROLES,
+    )
 
     lines = ["我能帮你做这些（直接发送文字）："]
     lines += [f"· {i.usage}" for i in INTENTS if i.audience == MEMBER]
+    if ctx.member is not None and ctx.member.role in LEADER_ROLES:
+        lines.append("党小组长、书记：")
+        lines += [f"· {i.usage}" for i in INTENTS if i.audience == LEADER]
     if ctx.member is not None and ctx.member.role in SECRETARY_ROLES:
         lines.append("书记专用：")
         lines += [f"· {i.usage}" for i in INTENTS if i.audience == SECRETARY]
