@@ -27,9 +27,9 @@ def main(verbose: bool) -> None:
 
 
 def _register() -> None:
-    from bot.cli import core, jobs, knowledge, members, points, quiz
+    from bot.cli import core, jobs, knowledge, members, points, quiz, ratings
 
-    for module in (core, members, knowledge, quiz, jobs, points):
+    for module in (core, members, knowledge, quiz, jobs, points, ratings):
         for command in module.COMMANDS:
             main.add_command(command)
 
