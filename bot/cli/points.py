@@ -169,7 +169,7 @@ def adjust(
     their figures.
     """
     from bot.points import ledger
-    from storage import members, open_store
+    from storage import members, open_store, ratings
 
     settings = load_settings()
     store = open_store(settings.db)
@@ -197,6 +197,12 @@ def adjust(
     on = today(settings, day)
     ledger.adjust(store, member.id, n, text, on, stamp(now), granted_by, f"cli:{getpass.getuser()}")
     click.echo(f"已为 {member.name} 调整 {n:+d} 分（原因：{text}），记在 {on}。")
+    frozen = ratings.confirmed_containing(store, member.branch_id, on)
+    if frozen:
+        click.echo(
+            f"注意：{'、'.join(frozen)} 的评定已确认，这次调整不改变已确认的结果。"
+            " Confirmed ratings keep their figures."
+        )
     if not member.active:
         click.echo("注意：该党员已停用。Note: the member is deactivated.")
 

@@ -1,11 +1,15 @@
-"""积分评星 on the command line: `pioneer` (党员先锋岗 and 责任区)."""
+"""积分评星 on the command line: `pioneer` (党员先锋岗 and 责任区), `stars` (drafts and
+confirmed ratings)."""
 
 from __future__ import annotations
+
+import getpass
 
 import click
 
 from bot.clock import SystemClock, day_of, stamp
 from bot.config import load_settings
+from bot.periods import parse_period
 from bot.spreadsheet import tsv_line
 
 
@@ -97,4 +101,109 @@ def pioneer_remove(pioneer_id: int) -> None:
     click.echo(f"已撤销：{row['name']} 党员{row['kind']}「{row['title']}」。")
 
 
-COMMANDS = [pioneer]
+@click.command()
+@click.option(
+    "--period",
+    required=True,
+    help="评定周期：2026-11（月）、2026Q4（季）或 2026（年）。Month, quarter or year.",
+)
+@click.option("--branch", default=None, help="只看一个支部（默认全部）。Only one branch.")
+@click.option(
+    "--confirm",
+    is_flag=True,
+    help="确认并冻结（周期结束后才能确认；之后账本变动不再改变结果）。Freeze the rating.",
+)
+def stars(period: str, branch: str | None, confirm: bool) -> None:
+    """评星：党员季度、年度星级（1-5 星）和党小组月积分、季考核、年度总评排名。
+
+    不加 --confirm 显示草稿（按现在的账本计算）；--confirm 在周期结束后确认并冻结，
+    之后的积分调整、迟到的审核不会改变已确认的结果（会提示有几人积分有变动）。
+
+    Stars of members per quarter or year (thresholds in points.yaml) and the ranking of 党小组
+    per month, quarter or year (points per member and the secretary's group scores, weighted
+    per points.yaml). Without --confirm: a draft from the ledger as it is. With --confirm
+    (only after the period has ended): frozen; later ledger changes don't alter it.
+    """
+    from bot.cli.points import branch_id_of
+    from bot.points import stars as star_ratings
+    from bot.points.rules import load as load_rules
+    from storage import members
+
+    settings = load_settings()
+    store, now = _store_and_now()
+    rules = load_rules(settings.content_layers())
+    try:
+        chosen = parse_period(period)
+    except ValueError as exc:
+        raise click.ClickException(f"周期应为 2026-11、2026Q4 或 2026：{period}") from exc
+    only = branch_id_of(store, branch)
+    today = day_of(now)
+    failed = False
+    for b in members.branches(store):
+        if only is not None and int(b["id"]) != only:
+            continue
+        if confirm:
+            try:
+                rating = star_ratings.confirm(
+                    store,
+                    rules,
+                    int(b["id"]),
+                    chosen,
+                    today,
+                    stamp(now),
+                    f"cli:{getpass.getuser()}",
+                )
+            except star_ratings.NotYet as exc:
+                click.echo(f"{b['name']}：{exc}", err=True)
+                failed = True
+                continue
+            click.echo(f"已确认并冻结：{b['name']}{chosen.label}。")
+        else:
+            rating = star_ratings.rating(store, rules, int(b["id"]), chosen, today)
+        _show(rating, settings.timezone)
+    if failed:
+        raise click.ClickException("有支部没有确认。Some branches were not confirmed.")
+
+
+def _show(rating, timezone: str) -> None:  # type: ignore[no-untyped-def]
+    from zoneinfo import ZoneInfo
+
+    from bot.clock import show_stamp
+
+    period = rating.period
+    if rating.confirmed_at:
+        state = f"已于 {show_stamp(rating.confirmed_at, ZoneInfo(timezone))} 确认冻结"
+    else:
+        state = "草稿"
+    click.echo(f"{rating.branch} {period.label} 评星（{state}）")
+    what = {"month": "月积分", "quarter": "季考核", "year": "年度总评"}[period.kind]
+    click.echo(f"党小组{what}：")
+    click.echo(tsv_line(["名次", "党小组", "人数", "积分", "人均积分", "小组评分", "满分", "总分"]))
+    for g in rating.groups:
+        click.echo(
+            tsv_line(
+                [
+                    g.place,
+                    g.name,
+                    g.members,
+                    g.points,
+                    round(g.per_member, 1),
+                    g.items_total,
+                    g.items_max,
+                    round(g.score, 1),
+                ]
+            )
+        )
+    if rating.rates_members:
+        click.echo("党员星级：")
+        click.echo(tsv_line(["名次", "党员", "党小组", "积分", "星级"]))
+        for m in rating.members:
+            click.echo(tsv_line([m.branch_place, m.name, m.party_group, m.points, m.stars]))
+    if rating.confirmed_at:
+        moved = f"，其中 {rating.moved} 人的积分现在已与确认时不同" if rating.moved else ""
+        click.echo(f"注：确认后的积分变动（调整、补记）不改变本次评定结果{moved}。")
+    else:
+        click.echo(f"注：这是草稿，{period.end} 之后用 --confirm 确认冻结。")
+
+
+COMMANDS = [pioneer, stars]

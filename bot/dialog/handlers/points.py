@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bot.dialog.types import Context
 from bot.periods import month_of
-from bot.points import standings
+from bot.points import standings, stars
 from storage import pioneers
 
 
@@ -19,6 +19,7 @@ def mine(ctx: Context, args: str) -> str:
         totals = standings.totals(store, member.id, day)
         place = standings.group_place(store, member, month_of(day).key)
         posts = pioneers.of_member(store, member.id)
+        star_line = stars.my_stars(store, rules, member, day)
     lines = [
         f"{member.name}的积分：本月 {totals['本月']} 分，本季 {totals['本季']} 分，"
         f"本年 {totals['本年']} 分。"
@@ -28,6 +29,7 @@ def mine(ctx: Context, args: str) -> str:
     if place is not None:
         where = member.group or member.branch
         lines.append(f"本月在{where}排第 {place[0]} 名（共 {place[1]} 人）。")
+    lines.append(star_line)
     for post in posts:
         lines.append(f"党员{post['kind']}：{post['title']}")
     return "\n".join(lines)
