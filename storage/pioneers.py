@@ -29,7 +29,9 @@ def remove(store: Store, pioneer_id: int, day: str) -> dict[str, Any] | None:
     """End a designation; the row it was (None if there is no such designation in force)."""
     row = store.one(_SQL + " WHERE p.id = :id AND p.until IS NULL", {"id": pioneer_id})
     if row is not None:
-        store.execute("UPDATE pioneers SET until = :day WHERE id = :id", {"day": day, "id": pioneer_id})
+        store.execute(
+            "UPDATE pioneers SET until = :day WHERE id = :id", {"day": day, "id": pioneer_id}
+        )
     return row
 
 

@@ -4,6 +4,7 @@ confirmed ratings)."""
 from __future__ import annotations
 
 import getpass
+from pathlib import Path
 
 import click
 
@@ -200,10 +201,70 @@ def _show(rating, timezone: str) -> None:  # type: ignore[no-untyped-def]
         for m in rating.members:
             click.echo(tsv_line([m.branch_place, m.name, m.party_group, m.points, m.stars]))
     if rating.confirmed_at:
-        moved = f"，其中 {rating.moved} 人的积分现在已与确认时不同" if rating.moved else ""
+        moved = f"，其中{rating.moved_text}的积分现在已与确认时不同" if rating.moved else ""
         click.echo(f"注：确认后的积分变动（调整、补记）不改变本次评定结果{moved}。")
     else:
         click.echo(f"注：这是草稿，{period.end} 之后用 --confirm 确认冻结。")
 
 
-COMMANDS = [pioneer, stars]
+@click.command()
+@click.option(
+    "--period", required=True, help="周期：2026-11、2026Q4 或 2026。Month, quarter or year."
+)
+@click.option("--branch", default=None, help="只含一个支部（默认全部）。Only one branch.")
+@click.option(
+    "--xlsx",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="写入 Excel 文件（通报用）。Write the workbook to FILE.",
+)
+def report(period: str, branch: str | None, xlsx: Path | None) -> None:
+    """通报报表：党员、党小组、支部汇总、积分调整（Excel 工作簿）。
+
+    党员：各项积分、打卡天数、答题次数和正确率、会议出勤、心得、申报、承诺、星级、名次、先锋岗；
+    党小组：人数、活跃人数、参与率、人均积分、小组评分、总分、名次；支部汇总；积分调整单列。
+    名次同分同名次；已确认的周期用确认时的星级和名次。不加 --xlsx 只在屏幕上显示支部汇总。
+
+    The workbook for the usual 通报: members (points per rule, check-in days, quizzes and
+    accuracy, meetings, 心得, claims, commitment, stars, places, 先锋岗), 党小组 (members, active
+    members, participation, points per member, group-item scores, result, place), 支部 summary,
+    adjustments listed separately. Without --xlsx the 支部 summary is printed.
+    """
+    from zoneinfo import ZoneInfo
+
+    from bot.cli.points import branch_id_of
+    from bot.points import report as workbook
+    from bot.points.rules import load as load_rules
+
+    settings = load_settings()
+    store, now = _store_and_now()
+    try:
+        chosen = parse_period(period)
+    except ValueError as exc:
+        raise click.ClickException(f"周期应为 2026-11、2026Q4 或 2026：{period}") from exc
+    built = workbook.build(
+        store,
+        load_rules(settings.content_layers()),
+        chosen,
+        day_of(now),
+        ZoneInfo(settings.timezone),
+        branch_id_of(store, branch),
+    )
+    summary = next(s for s in built.sheets if s.title == "支部汇总")
+    click.echo(f"{chosen.label}（{chosen.start} 至 {chosen.end}）支部汇总")
+    click.echo(tsv_line(summary.header))
+    for row in summary.rows:
+        click.echo(
+            tsv_line(
+                [
+                    f"{v:.1%}" if isinstance(v, float) and v <= 1 and i in summary.percent else v
+                    for i, v in enumerate(row)
+                ]
+            )
+        )
+    if xlsx is not None:
+        workbook.write_xlsx(built, xlsx)
+        click.echo(f"已保存 saved: {xlsx}")
+
+
+COMMANDS = [pioneer, stars, report]

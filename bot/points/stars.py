@@ -53,11 +53,18 @@ class Rating:
     members: list[MemberRating] = field(default_factory=list)  # quarters and years only
     groups: list[GroupRating] = field(default_factory=list)
     confirmed_at: str | None = None
-    moved: int = 0  # confirmed: members whose points in the period differ now
+    moved: int = 0  # confirmed: members (groups, for a month) whose points differ now
 
     @property
     def rates_members(self) -> bool:
         return self.period.kind in ("quarter", "year")
+
+    @property
+    def moved_text(self) -> str:
+        """'2人' / '1个党小组' whose points moved since the confirmation ('' if none)."""
+        if not self.moved:
+            return ""
+        return f"{self.moved}人" if self.rates_members else f"{self.moved}个党小组"
 
 
 def draft(db: Store, rules: Rules, branch_id: int, period: Period, today: date | str) -> Rating:
@@ -139,8 +146,16 @@ def rating(db: Store, rules: Rules, branch_id: int, period: Period, today: date 
         )
         for r in ratings.groups_of(db, period.key, branch_id)
     ]
-    now = {int(r["id"]): int(r["points"]) for r in ledger.member_totals(db, period.key, branch_id)}
-    out.moved = sum(1 for m in out.members if now.get(m.member_id, m.points) != m.points)
+    if out.rates_members:
+        now = {
+            int(r["id"]): int(r["points"]) for r in ledger.member_totals(db, period.key, branch_id)
+        }
+        out.moved = sum(1 for m in out.members if now.get(m.member_id, m.points) != m.points)
+    else:
+        now = {
+            int(r["id"]): int(r["points"]) for r in ledger.group_totals(db, period.key, branch_id)
+        }
+        out.moved = sum(1 for g in out.groups if now.get(g.group_id, g.points) != g.points)
     return out
 
 

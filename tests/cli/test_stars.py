@@ -77,7 +77,7 @@ def test_draft_confirm_and_frozen(wechat: WeChatPeer, zhangwei: Member, cli) -> 
     assert "4\t陈静\t综合党小组\t59\t0" in frozen
     assert (
         frozen[-1]
-        == "注：确认后的积分变动（调整、补记）不改变本次评定结果，其中 1 人的积分现在已与确认时不同。"
+        == "注：确认后的积分变动（调整、补记）不改变本次评定结果，其中1人的积分现在已与确认时不同。"
     )
     mine = zhangwei.say("我的积分")
     assert "星级：本季目前 0 星，本年目前 0 星；2026年第三季度 2 星（已确认）。" in mine
