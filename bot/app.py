@@ -60,9 +60,10 @@ def create_app(settings: Settings, services: Services | None = None) -> Flask:
             )
         app.register_blueprint(simulator.blueprint(services, app))
 
-    from bot.web import message
+    from bot.web import board, message
 
     app.register_blueprint(message.blueprint(services))
+    app.register_blueprint(board.blueprint(services))
 
     @app.before_request
     def watch_content() -> None:

@@ -267,4 +267,42 @@ def report(period: str, branch: str | None, xlsx: Path | None) -> None:
         click.echo(f"已保存 saved: {xlsx}")
 
 
-COMMANDS = [pioneer, stars, report]
+@click.command("board-link")
+@click.option("--branch", required=True, help="支部名称。The branch.")
+@click.option(
+    "--revoke", is_flag=True, help="只作废现有链接，不发新链接。Only end the current link."
+)
+def board_link(branch: str, revoke: bool) -> None:
+    """公示栏页面（/board）的链接：每个支部一个，发新链接后旧链接失效。
+
+    页面只读：本月、本季党小组排名，党员先锋岗、责任区，上次确认的星级党员；不显示手机号，
+    不点名排在后面的党员。拿到链接的人都能打开，只发给需要的人（如办公室大屏）。
+
+    The link of a branch's read-only 公示栏 page (/board/<token>). A new link ends the old one;
+    --revoke ends it without a new one. Anyone with the link can open the page: give it only to
+    the screens that show it. Only a hash of the token is stored.
+    """
+    from bot.cli.points import branch_id_of
+    from bot.points import board
+    from storage import board as board_store
+
+    settings = load_settings()
+    store, now = _store_and_now()
+    branch_id = branch_id_of(store, branch)
+    assert branch_id is not None
+    if revoke:
+        gone = board_store.revoke(store, branch_id)
+        click.echo(f"{branch}的公示栏链接已作废。" if gone else f"{branch}没有在用的公示栏链接。")
+        return
+    token = board.new_link(store, branch_id, now)
+    base = settings.public_url.rstrip("/")
+    click.echo(f"{branch}公示栏链接（旧链接已失效）：")
+    if base:
+        click.echo(f"  {base}/board/{token}")
+    else:
+        click.echo(f"  /board/{token}")
+        click.echo("  （在前面加上本服务的地址；设置 DANGJIAN_PUBLIC_URL 后会直接给出完整链接）")
+    click.echo("拿到链接的人都能打开这个页面，请只发给需要的人。Anyone with the link can open it.")
+
+
+COMMANDS = [pioneer, stars, report, board_link]
