@@ -280,6 +280,18 @@ def ranking(
     raise ValueError(f"unknown level {level!r}")
 
 
+def active_members(store: Store, period: str, branch_id: int) -> int:
+    """Active members of a 支部 who earned points by a rule (not an adjustment) in the period."""
+    return int(
+        store.scalar(
+            "SELECT COUNT(DISTINCT m.id) FROM members m"
+            " JOIN point_sums s ON s.member_id = m.id AND s.period = :period"
+            " WHERE m.branch_id = :branch_id AND m.active = 1 AND s.rule <> :adjust AND s.n > 0",
+            {"period": period, "branch_id": branch_id, "adjust": ADJUST},
+        )
+    )
+
+
 def by_rule(store: Store, period: str) -> list[dict[str, Any]]:
     """member_id, rule, amount, n of every member with points in the period (reports)."""
     return store.query(

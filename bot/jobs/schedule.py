@@ -137,8 +137,9 @@ def claim_escalation(ctx: JobContext) -> int:
     return claims.escalate(ctx.services.store, ctx.services.points, ctx.now)
 
 
-def monthly_summary_text(store: Any, branch_id: int, now: datetime) -> str:
-    """Last month for one 支部: study, meetings and 三会一课 compliance."""
+def monthly_summary_text(store: Any, branch_id: int, now: datetime, rules: Any = None) -> str:
+    """Last month for one 支部: study, meetings and 三会一课 compliance, and (given the
+    points rules) its 积分评星 figures (bot/points/summary.py)."""
     last_day = now.date().replace(day=1) - timedelta(days=1)
     start, end = compliance.month_bounds(last_day)
     people = members.all_active(store, branch_id=branch_id)
@@ -162,6 +163,11 @@ def monthly_summary_text(store: Any, branch_id: int, now: datetime) -> str:
         + ("；本季度需开：" + "、".join(current.missing_quarter) if current.missing_quarter else "")
         + "。"
     )
+    if rules is not None:
+        from bot.periods import month_of
+        from bot.points.summary import month_lines
+
+        lines += month_lines(store, rules, branch_id, month_of(last_day), day_of(now))
     return "\n".join(lines)
 
 
@@ -172,7 +178,7 @@ def monthly_summary(ctx: JobContext) -> int:
     period = now.strftime("%Y-%m")
     pushes = []
     for branch in members.branches(store):
-        text = monthly_summary_text(store, int(branch["id"]), now)
+        text = monthly_summary_text(store, int(branch["id"]), now, services.points)
         for sec in members.secretaries(store, int(branch["id"])):
             pushes.append(outbox.Push("monthly_summary", period, sec.id, "summary", text))
     return outbox.enqueue(store, pushes, stamp(now))
