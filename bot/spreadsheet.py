@@ -41,10 +41,12 @@ def as_text(cell: Any) -> Any:
 
 
 def append_row(ws: Any, values: Iterable[object]) -> None:
-    """`ws.append(values)`, with every formula-like text cell written as text."""
-    ws.append(list(values))
-    for cell in ws[ws.max_row]:
-        as_text(cell)
+    """`ws.append(values)`, with every formula-like text cell written as text. The risky values
+    become text cells before they are appended (looking the row up again afterwards through
+    `ws.max_row` costs a pass over the whole sheet per row)."""
+    from openpyxl.cell.cell import Cell
+
+    ws.append([as_text(Cell(ws, value=v)) if is_formula_like(v) else v for v in values])
 
 
 def tsv_field(value: object) -> str:

@@ -235,6 +235,31 @@ def member_totals(
     )
 
 
+def member_points(
+    store: Store, period: str, branch_id: int, group_id: int | None = None
+) -> list[dict[str, Any]]:
+    """The lean form of `member_totals` for chat: id, group_id, points of every active member
+    of a 支部 (or one of its 党小组), in member id order."""
+    where = "m.branch_id = :branch_id AND m.active = 1"
+    params: dict[str, Any] = {"period": period, "branch_id": branch_id}
+    if group_id is not None:
+        where += " AND m.group_id = :group_id"
+        params["group_id"] = group_id
+    return store.query(
+        "SELECT m.id, m.group_id, COALESCE(SUM(s.amount), 0) AS points FROM members m"
+        " LEFT JOIN point_sums s ON s.member_id = m.id AND s.period = :period"
+        f" WHERE {where} GROUP BY m.id, m.group_id ORDER BY m.id",
+        params,
+    )
+
+
+def names(store: Store, ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = store.query("SELECT id, name FROM members WHERE id IN :ids", {"ids": ids})
+    return {int(r["id"]): str(r["name"]) for r in rows}
+
+
 def group_totals(store: Store, period: str, branch_id: int | None = None) -> list[dict[str, Any]]:
     """Every 党小组 (of a 支部) with its active members and their points in the period: id,
     name, branch_id, members, points — in group id order. Groups without active members are

@@ -84,10 +84,8 @@ def place_in(
 
 def group_place(store: Store, member: Member, period: str) -> tuple[int, int] | None:
     """The member's place in their 党小组 (or 支部 when in none) for a period."""
-    if member.group_id is not None:  # the branch too: members are indexed by (branch, group)
-        ranked = member_ranking(store, period, branch_id=member.branch_id, group_id=member.group_id)
-        return place_in(ranked, member.id)
-    return place_in(member_ranking(store, period, branch_id=member.branch_id), member.id)
+    rows = ledger.member_points(store, period, member.branch_id, member.group_id)
+    return place_in(ranking.rank(rows, ranking.points), member.id)
 
 
 def group_ranking(
@@ -95,6 +93,23 @@ def group_ranking(
 ) -> list[ranking.Placed[dict[str, Any]]]:
     """The 党小组 of a 支部 by points per member (a small group is not behind for its size)."""
     return ranking.rank(ledger.group_totals(store, period, branch_id), ranking.per_member)
+
+
+def groups_from(
+    rows: list[dict[str, Any]], groups: list[dict[str, Any]]
+) -> list[ranking.Placed[dict[str, Any]]]:
+    """`group_ranking` from a 支部's member rows (`member_points`) and its 党小组 (id, name):
+    the same figures without a second query. Groups without active members are left out."""
+    totals: dict[int, list[int]] = {}
+    for r in rows:
+        if r["group_id"] is not None:
+            totals.setdefault(int(r["group_id"]), []).append(int(r["points"]))
+    out = [
+        {"id": int(g["id"]), "name": g["name"], "members": len(t), "points": sum(t)}
+        for g in groups
+        if (t := totals.get(int(g["id"])))
+    ]
+    return ranking.rank(out, ranking.per_member)
 
 
 def visible_top(

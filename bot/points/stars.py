@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot import ranking
-from bot.periods import Period, parse_period, quarter_of, year_of
+from bot.periods import Period, parse_period
 from bot.points import groups
 from bot.points.rules import Rules
 from storage import members, ratings
@@ -200,13 +200,13 @@ def last_confirmed_member_rating(db: Store, member: Member) -> tuple[Period, int
     return None
 
 
-def my_stars(db: Store, rules: Rules, member: Member, today: str) -> str:
-    """我的积分's stars line: the latest confirmed rating and this quarter's and year's drafts."""
-    quarter, year = quarter_of(today), year_of(today)
-    sums = ledger.sums(db, member.id, [quarter.key, year.key])
-    q = rules.stars_for("quarter", sum(sums.get(quarter.key, {}).values()))
-    y = rules.stars_for("year", sum(sums.get(year.key, {}).values()))
-    line = f"星级：本季目前 {q} 星，本年目前 {y} 星"
+def my_stars(db: Store, rules: Rules, member: Member, quarter: int, year: int) -> str:
+    """我的积分's stars line: this quarter's and year's stars so far (from the member's
+    quarter and year points) and the latest confirmed rating."""
+    line = (
+        f"星级：本季目前 {rules.stars_for('quarter', quarter)} 星，"
+        f"本年目前 {rules.stars_for('year', year)} 星"
+    )
     last = last_confirmed_member_rating(db, member)
     if last is not None:
         line += f"；{last[0].label} {last[1]} 星（已确认）"

@@ -11,7 +11,9 @@ from storage.migrate import Ops
 def upgrade(op: Ops) -> None:
     op.create_table(
         "board_tokens",
-        Column("branch_id", Integer, ForeignKey("branches.id"), primary_key=True, autoincrement=False),
+        Column(
+            "branch_id", Integer, ForeignKey("branches.id"), primary_key=True, autoincrement=False
+        ),
         Column("token_hash", Text, nullable=False, unique=True),
         Column("created_at", Text, nullable=False),
     )

@@ -88,3 +88,23 @@ def test_only_the_months_that_have_started_count() -> None:
         "2026-11",
     ]
     assert [m.key for m in groups.months_counted(parse_period("2027"), "2026-12-02")] == ["2027-01"]
+
+
+def test_the_chat_ranking_of_groups_has_the_same_figures(services: Services) -> None:
+    import random
+
+    from bot.points import standings
+
+    rnd = random.Random(5)
+    for m in range(1, 21):
+        if rnd.random() < 0.7:
+            give(services, m, rnd.randint(0, 9))
+    members.set_active(services.store, 9, False, "t")
+    for branch in members.branches(services.store):
+        bid = int(branch["id"])
+        rows = ledger.member_points(services.store, "2026-12", bid)
+        chat = standings.groups_from(rows, members.groups(services.store, bid))
+        full = standings.group_ranking(services.store, "2026-12", bid)
+        assert [(p.place, p.item["name"], p.item["members"], p.item["points"]) for p in chat] == [
+            (p.place, p.item["name"], p.item["members"], p.item["points"]) for p in full
+        ]

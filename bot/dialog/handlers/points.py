@@ -4,10 +4,12 @@ come from bot/points/standings.py (per-period sums, bot/ranking.py places)."""
 
 from __future__ import annotations
 
+from bot import ranking as ranks
 from bot.dialog.types import Context
 from bot.periods import month_of
 from bot.points import standings, stars
-from storage import pioneers
+from storage import members, pioneers
+from storage import points as ledger
 
 
 def mine(ctx: Context, args: str) -> str:
@@ -19,7 +21,7 @@ def mine(ctx: Context, args: str) -> str:
         totals = standings.totals(store, member.id, day)
         place = standings.group_place(store, member, month_of(day).key)
         posts = pioneers.of_member(store, member.id)
-        star_line = stars.my_stars(store, rules, member, day)
+        star_line = stars.my_stars(store, rules, member, totals["本季"], totals["本年"])
     lines = [
         f"{member.name}的积分：本月 {totals['本月']} 分，本季 {totals['本季']} 分，"
         f"本年 {totals['本年']} 分。"
@@ -41,8 +43,11 @@ def ranking(ctx: Context, args: str) -> str:
     store = ctx.store
     month = month_of(ctx.today)
     with store.read():
-        groups = standings.group_ranking(store, month.key, member.branch_id)
-        people = standings.member_ranking(store, month.key, branch_id=member.branch_id)
+        rows = ledger.member_points(store, month.key, member.branch_id)
+        groups = standings.groups_from(rows, members.groups(store, member.branch_id))
+        people = ranks.rank(rows, ranks.points)
+        top = standings.visible_top(people)
+        names = ledger.names(store, [int(p.item["id"]) for p in top])
     lines = [f"{member.branch}{month.short}党小组排行（人均积分）："]
     for p in groups:
         mark = "（你所在）" if p.item["id"] == member.group_id else ""
@@ -52,11 +57,10 @@ def ranking(ctx: Context, args: str) -> str:
         )
     if not groups:
         lines.append("（还没有党小组）")
-    top = standings.visible_top(people)
     if top:
         lines.append(
             "本月前列："
-            + "；".join(f"{p.place}. {p.item['name']} {p.item['points']}分" for p in top)
+            + "；".join(f"{p.place}. {names[int(p.item['id'])]} {p.item['points']}分" for p in top)
         )
     mine = standings.place_in(people, member.id)
     if mine is not None:
