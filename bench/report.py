@@ -244,6 +244,11 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--samples", type=int, default=400)
     parser.add_argument("--db", default="", help="an empty database (default: a SQLite file)")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="--db holds a database made by this bench: measure only",
+    )
     args = parser.parse_args()
     db = args.db or str(Path(tempfile.mkdtemp()) / "report.db")
     clock = FixedClock(f"{END.isoformat()}T10:00:00+08:00")
@@ -251,8 +256,10 @@ def main() -> None:
     services = build_services(settings, clock=clock)
     store = services.store
     t0 = time.perf_counter()
-    upsert_roster(store, roster(args.members), stamp(clock.now()), name_key=name_key)
-    counts = generate(services, args.days)
+    counts: dict[str, int] = {}
+    if not args.reuse:
+        upsert_roster(store, roster(args.members), stamp(clock.now()), name_key=name_key)
+        counts = generate(services, args.days)
     print(
         f"data: {args.members} members, {len(members_store.branches(store))} 支部,"
         f" {len(members_store.groups(store))} 党小组, {args.days} days in"

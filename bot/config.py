@@ -74,8 +74,7 @@ class Settings:
     # `dangjian run --demo`); it can speak for any member, so never on by default.
     simulator: str = ""
     # Quiz
-    quiz_size: int = 5
-    quiz_daily_cap: int = 6
+    quiz_size: int = 5  # the quiz's points and their daily caps are in content/points.yaml
     # 转人工 for 零售户 goes to this member (phone number) when set, else the branch secretary
     customer_manager: str = ""
     # Pushes
