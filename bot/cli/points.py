@@ -43,6 +43,14 @@ def today(settings: Settings, day: str | None = None) -> str:
         raise click.ClickException(f"日期格式应为 2026-12-02：{day}") from exc
 
 
+def operator() -> str:
+    """Who runs the command, for the ledger's granted_via ('cli:<login>')."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name in this environment
+        return "cli"
+
+
 def branch_id_of(store, branch: str | None) -> int | None:  # type: ignore[no-untyped-def]
     from storage import members
 
@@ -195,7 +203,7 @@ def adjust(
         granted_by = who.id
     now = SystemClock(settings.timezone).now()
     on = today(settings, day)
-    ledger.adjust(store, member.id, n, text, on, stamp(now), granted_by, f"cli:{getpass.getuser()}")
+    ledger.adjust(store, member.id, n, text, on, stamp(now), granted_by, operator())
     click.echo(f"已为 {member.name} 调整 {n:+d} 分（原因：{text}），记在 {on}。")
     frozen = ratings.confirmed_containing(store, member.branch_id, on)
     if frozen:

@@ -3,7 +3,6 @@ confirmed ratings)."""
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 
 import click
@@ -125,7 +124,7 @@ def stars(period: str, branch: str | None, confirm: bool) -> None:
     per points.yaml). Without --confirm: a draft from the ledger as it is. With --confirm
     (only after the period has ended): frozen; later ledger changes don't alter it.
     """
-    from bot.cli.points import branch_id_of
+    from bot.cli.points import branch_id_of, operator
     from bot.points import stars as star_ratings
     from bot.points.rules import load as load_rules
     from storage import members
@@ -152,7 +151,7 @@ def stars(period: str, branch: str | None, confirm: bool) -> None:
                     chosen,
                     today,
                     stamp(now),
-                    f"cli:{getpass.getuser()}",
+                    operator(),
                 )
             except star_ratings.NotYet as exc:
                 click.echo(f"{b['name']}：{exc}", err=True)

@@ -66,6 +66,9 @@ def earn(
     chosen = [rules.rule(rule_key)] if rule_key else rules.for_action(action)
     out: list[Credit] = []
     with store.tx():
+        # Caps are read, then written: one member's earnings are credited one at a time, also
+        # from two hosts at once (PostgreSQL: an advisory lock; SQLite: writers are serial).
+        store.lock(f"points:{member_id}")
         for rule in chosen:
             if rule is None or rule.action != action:
                 continue
