@@ -19,6 +19,10 @@ def upgrade(op: Ops) -> None:
         Column("confirmed_via", Text, nullable=False, server_default=""),
         PK("period", "branch_id"),
     )
+    # 我的积分 looks up a 支部's latest confirmed periods.
+    op.create_index(
+        "rating_confirmations_branch", "rating_confirmations", ["branch_id", "confirmed_at"]
+    )
     op.create_table(
         "member_ratings",
         Column("period", Text, nullable=False),
