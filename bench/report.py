@@ -289,15 +289,22 @@ def main() -> None:
     for m in sample:
         members_store.bind(store, "wechat", f"o-{m.id}", m.id, stamp(clock.now()))
     router = Router(services)
+    run = time.time_ns()  # message ids new to the inbound log, also with --reuse
     seq = 0
     times: dict[str, list[float]] = {"帮助": [], "我的积分": [], "排行": []}
+    expect = {
+        "帮助": "我能帮你做这些",
+        "我的积分": "的积分：本月",
+        "排行": "党小组排行（人均积分）",
+    }
     for m in sample:
         for text in times:
             seq += 1
-            inbound = Inbound("wechat", f"o-{m.id}", "text", text=text, msg_id=str(seq))
+            inbound = Inbound("wechat", f"o-{m.id}", "text", text=text, msg_id=f"{run}{seq}")
             t0 = time.perf_counter()
-            router.handle(inbound, lambda r: r.text.encode())
+            outcome = router.handle(inbound, lambda r: r.text.encode())
             times[text].append(time.perf_counter() - t0)
+            assert expect[text] in outcome.reply.text, outcome.reply.text
     base = statistics.median(times["帮助"])
     for text, xs in times.items():
         p50, p99 = statistics.median(xs), percentile(xs, 0.99)

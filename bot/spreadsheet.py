@@ -46,7 +46,11 @@ def append_row(ws: Any, values: Iterable[object]) -> None:
     `ws.max_row` costs a pass over the whole sheet per row)."""
     from openpyxl.cell.cell import Cell
 
-    ws.append([as_text(Cell(ws, value=v)) if is_formula_like(v) else v for v in values])
+    # A Cell given to append keeps its value and style (in write-only mode too); append sets
+    # its row and column (a placeholder position is needed until then).
+    ws.append(
+        [as_text(Cell(ws, row=1, column=1, value=v)) if is_formula_like(v) else v for v in values]
+    )
 
 
 def tsv_field(value: object) -> str:

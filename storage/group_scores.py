@@ -23,13 +23,17 @@ def save(
     )
 
 
-def of_months(store: Store, months: Iterable[str]) -> dict[int, dict[str, dict[str, int]]]:
-    """group -> month -> item -> score for the given months."""
+def of_months(
+    store: Store, months: Iterable[str], branch_id: int | None = None
+) -> dict[int, dict[str, dict[str, int]]]:
+    """group -> month -> item -> score for the given months (of one 支部's groups)."""
     out: dict[int, dict[str, dict[str, int]]] = {}
-    for r in store.query(
-        "SELECT group_id, month, item, score FROM group_scores WHERE month IN :months",
-        {"months": list(months)},
-    ):
+    sql = "SELECT group_id, month, item, score FROM group_scores WHERE month IN :months"
+    params: dict[str, object] = {"months": list(months)}
+    if branch_id is not None:
+        sql += " AND group_id IN (SELECT id FROM party_groups WHERE branch_id = :branch_id)"
+        params["branch_id"] = branch_id
+    for r in store.query(sql, params):
         out.setdefault(int(r["group_id"]), {}).setdefault(r["month"], {})[r["item"]] = int(
             r["score"]
         )

@@ -214,23 +214,36 @@ def rows_of(
 # -- many members -----------------------------------------------------------------------------
 
 
-def member_totals(
-    store: Store, period: str, branch_id: int | None = None, group_id: int | None = None
-) -> list[dict[str, Any]]:
-    """Every active member (of a 支部 or 党小组) with their points in the period: id, name,
-    branch_id, group_id, points — in member id order (bot/ranking.py ranks them)."""
+# A member's total of one period, looked up per member (index point_sums_member): both engines
+# then read a few index entries per member of the 支部, however many members the organization
+# has. (A join lets PostgreSQL's planner hash-join the whole period's sums of every member.)
+_TOTAL = (
+    "(SELECT COALESCE(SUM(s.amount), 0) FROM point_sums s"
+    " WHERE s.member_id = m.id AND s.period = :period)"
+)
+
+
+def _members_where(branch_id: int | None, group_id: int | None, params: dict[str, Any]) -> str:
     where = "m.active = 1"
-    params: dict[str, Any] = {"period": period}
     if branch_id is not None:
         where += " AND m.branch_id = :branch_id"
         params["branch_id"] = branch_id
     if group_id is not None:
         where += " AND m.group_id = :group_id"
         params["group_id"] = group_id
+    return where
+
+
+def member_totals(
+    store: Store, period: str, branch_id: int | None = None, group_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Every active member (of a 支部 or 党小组) with their points in the period: id, name,
+    branch_id, group_id, points — in member id order (bot/ranking.py ranks them)."""
+    params: dict[str, Any] = {"period": period}
+    where = _members_where(branch_id, group_id, params)
     return store.query(
-        "SELECT m.id, m.name, m.branch_id, m.group_id, COALESCE(SUM(s.amount), 0) AS points"
-        " FROM members m LEFT JOIN point_sums s ON s.member_id = m.id AND s.period = :period"
-        f" WHERE {where} GROUP BY m.id, m.name, m.branch_id, m.group_id ORDER BY m.id",
+        f"SELECT m.id, m.name, m.branch_id, m.group_id, {_TOTAL} AS points FROM members m"
+        f" WHERE {where} ORDER BY m.id",
         params,
     )
 
@@ -240,15 +253,10 @@ def member_points(
 ) -> list[dict[str, Any]]:
     """The lean form of `member_totals` for chat: id, group_id, points of every active member
     of a 支部 (or one of its 党小组), in member id order."""
-    where = "m.branch_id = :branch_id AND m.active = 1"
-    params: dict[str, Any] = {"period": period, "branch_id": branch_id}
-    if group_id is not None:
-        where += " AND m.group_id = :group_id"
-        params["group_id"] = group_id
+    params: dict[str, Any] = {"period": period}
+    where = _members_where(branch_id, group_id, params)
     return store.query(
-        "SELECT m.id, m.group_id, COALESCE(SUM(s.amount), 0) AS points FROM members m"
-        " LEFT JOIN point_sums s ON s.member_id = m.id AND s.period = :period"
-        f" WHERE {where} GROUP BY m.id, m.group_id ORDER BY m.id",
+        f"SELECT m.id, m.group_id, {_TOTAL} AS points FROM members m WHERE {where} ORDER BY m.id",
         params,
     )
 
@@ -264,31 +272,32 @@ def group_totals(store: Store, period: str, branch_id: int | None = None) -> lis
     """Every 党小组 (of a 支部) with its active members and their points in the period: id,
     name, branch_id, members, points — in group id order. Groups without active members are
     left out."""
-    where = "m.active = 1"
-    params: dict[str, Any] = {"period": period}
+    sql = "SELECT id, name, branch_id FROM party_groups"
+    params: dict[str, Any] = {}
     if branch_id is not None:
-        where += " AND m.branch_id = :branch_id"
+        sql += " WHERE branch_id = :branch_id"
         params["branch_id"] = branch_id
-    return store.query(
-        "SELECT g.id, g.name, g.branch_id, COUNT(DISTINCT m.id) AS members,"
-        " COALESCE(SUM(s.amount), 0) AS points"
-        " FROM members m JOIN party_groups g ON g.id = m.group_id"
-        " LEFT JOIN point_sums s ON s.member_id = m.id AND s.period = :period"
-        f" WHERE {where} GROUP BY g.id, g.name, g.branch_id ORDER BY g.id",
-        params,
-    )
+    totals: dict[int, list[int]] = {}
+    for r in member_totals(store, period, branch_id=branch_id):
+        if r["group_id"] is not None:
+            totals.setdefault(int(r["group_id"]), []).append(int(r["points"]))
+    return [
+        {**g, "members": len(t), "points": sum(t)}
+        for g in store.query(sql + " ORDER BY id", params)
+        if (t := totals.get(int(g["id"])))
+    ]
 
 
 def branch_totals(store: Store, period: str) -> list[dict[str, Any]]:
     """Every 支部 with its active members and their points in the period."""
-    return store.query(
-        "SELECT b.id, b.name, COUNT(DISTINCT m.id) AS members,"
-        " COALESCE(SUM(s.amount), 0) AS points"
-        " FROM members m JOIN branches b ON b.id = m.branch_id"
-        " LEFT JOIN point_sums s ON s.member_id = m.id AND s.period = :period"
-        " WHERE m.active = 1 GROUP BY b.id, b.name ORDER BY b.id",
-        {"period": period},
-    )
+    totals: dict[int, list[int]] = {}
+    for r in member_totals(store, period):
+        totals.setdefault(int(r["branch_id"]), []).append(int(r["points"]))
+    return [
+        {**b, "members": len(t), "points": sum(t)}
+        for b in store.query("SELECT id, name FROM branches ORDER BY id")
+        if (t := totals.get(int(b["id"])))
+    ]
 
 
 def ranking(
@@ -309,9 +318,9 @@ def active_members(store: Store, period: str, branch_id: int) -> int:
     """Active members of a 支部 who earned points by a rule (not an adjustment) in the period."""
     return int(
         store.scalar(
-            "SELECT COUNT(DISTINCT m.id) FROM members m"
-            " JOIN point_sums s ON s.member_id = m.id AND s.period = :period"
-            " WHERE m.branch_id = :branch_id AND m.active = 1 AND s.rule <> :adjust AND s.n > 0",
+            "SELECT COUNT(*) FROM members m WHERE m.branch_id = :branch_id AND m.active = 1"
+            " AND EXISTS (SELECT 1 FROM point_sums s WHERE s.member_id = m.id"
+            " AND s.period = :period AND s.rule <> :adjust AND s.n > 0)",
             {"period": period, "branch_id": branch_id, "adjust": ADJUST},
         )
     )

@@ -69,7 +69,7 @@ def results(
     """Every 党小组 of the 支部 with its result for the period, ranked."""
     totals = ledger.group_totals(db, period.key, branch_id)
     months = [m.key for m in months_counted(period, today)]
-    scores = group_scores.of_months(db, months)
+    scores = group_scores.of_months(db, months, branch_id)
     per_month_max = rules.items_max
     best = max((Fraction(int(r["points"]), max(int(r["members"]), 1)) for r in totals), default=0)
     weight = rules.points_weight + rules.items_weight

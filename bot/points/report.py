@@ -263,32 +263,38 @@ def width(value: Any) -> int:
 
 
 def write_xlsx(report: Report, path: Path) -> None:
+    """The workbook, written in openpyxl's write-only mode (rows stream to the file)."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     from bot.spreadsheet import append_row
 
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = Workbook(write_only=True)
     bold = Font(bold=True)
     for sheet in report.sheets:
         ws = wb.create_sheet(sheet.title)
-        append_row(ws, sheet.header)
-        for cell in ws[1]:
-            cell.font = bold
         widths = [width(h) for h in sheet.header]
         for row in sheet.rows:
-            append_row(ws, row)
             for n, value in enumerate(row):
                 widths[n] = max(widths[n], width(value))
-        for n in sheet.percent:
-            for (cell,) in ws.iter_rows(min_row=2, min_col=n + 1, max_col=n + 1):
-                cell.number_format = "0.0%"
-        for n in sheet.decimal:
-            for (cell,) in ws.iter_rows(min_row=2, min_col=n + 1, max_col=n + 1):
-                cell.number_format = "0.0"
         for n, w in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(n)].width = min(max(w, 4), 60) + 2
         ws.freeze_panes = "A2"
+        header = []
+        for name in sheet.header:
+            cell = WriteOnlyCell(ws, value=name)
+            cell.font = bold
+            header.append(cell)
+        ws.append(header)
+        formats = {n: "0.0%" for n in sheet.percent} | {n: "0.0" for n in sheet.decimal}
+        for row in sheet.rows:
+            values: list[object] = list(row)
+            for n, fmt in formats.items():
+                if values[n] is not None:
+                    cell = WriteOnlyCell(ws, value=values[n])
+                    cell.number_format = fmt
+                    values[n] = cell
+            append_row(ws, values)
     wb.save(path)

@@ -58,8 +58,10 @@ def upgrade(op: Ops) -> None:
         Column("n", Integer, nullable=False, server_default=sql("0")),  # ledger rows
         PK("member_id", "period", "rule"),
     )
-    # Rankings read a 支部's members' sums of one period: covering, no table lookups.
-    op.create_index("point_sums_period", "point_sums", ["period", "member_id", "amount"])
+    # Rankings read each member's sums of one period (covering: no table lookups) …
+    op.create_index("point_sums_member", "point_sums", ["member_id", "period", "amount"])
+    # … and reports all members' sums of one period.
+    op.create_index("point_sums_period", "point_sums", ["period", "member_id"])
     for period in ("SUBSTR(day, 1, 7)", QUARTER, "SUBSTR(day, 1, 4)"):
         op.execute(
             "INSERT INTO point_sums (member_id, period, rule, amount, n)"
