@@ -1,22 +1,25 @@
 """Storage: the Store API on either engine (transactions, savepoints, named parameters, two
-connections racing), and what SQLite keeps (WAL, FULL sync, the relaxed path)."""
+connections racing), what SQLite keeps (WAL, the durable commit synced outside the writer
+lock, the relaxed path), and read transactions that refuse writes."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from collections.abc import Callable
 
 import pytest
 
 from storage import Store, checkins, open_store, points
-from storage.db import database_url, describe
+from storage.db import ReadOnly, database_url, describe
 
 
 @pytest.mark.sqlite_only
 def test_pragmas(new_db: Callable[..., str]) -> None:
     store = open_store(new_db("p.db"))
     assert store.scalar("PRAGMA journal_mode") == "wal"
-    assert store.scalar("PRAGMA synchronous") == 2  # FULL
+    assert store.scalar("PRAGMA synchronous") == 1  # NORMAL: durable commits sync the WAL
     assert store.scalar("PRAGMA foreign_keys") == 1
     assert store.scalar("PRAGMA busy_timeout") >= 5000
 
@@ -112,16 +115,59 @@ def test_streak_helper() -> None:
 
 
 @pytest.mark.sqlite_only
-def test_relaxed_commit_restores_full_sync(new_db: Callable[..., str]) -> None:
-    store = open_store(new_db("r.db"))
-    with store.tx(durable=False):
+def test_a_durable_commit_syncs_the_log_after_releasing_the_writer_lock(
+    new_db: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reply waits for the disk, the other writers don't."""
+    path = new_db("d.db")
+    store = open_store(path)
+    probe = os.open(f"{path}.lock", os.O_RDWR)
+    synced: list[tuple[str, bool]] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        try:  # can another process take the writer lock while we sync?
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(probe, fcntl.LOCK_UN)
+            free = True
+        except BlockingIOError:
+            free = False
+        synced.append((os.readlink(f"/proc/self/fd/{fd}"), free))
+        real_fsync(fd)
+
+    monkeypatch.setattr("storage.db.os.fsync", fsync)
+    before = store.synced_commits
+    with store.tx():
         store.execute("INSERT INTO branches (name) VALUES ('甲')")
-    assert store.scalar("PRAGMA synchronous") == 2
-    with pytest.raises(RuntimeError), store.tx(durable=False):
-        raise RuntimeError
-    assert store.scalar("PRAGMA synchronous") == 2
+        assert synced == []  # not before the commit
+    assert synced == [(os.path.realpath(f"{path}-wal"), True)]
+    with store.tx(durable=False):
+        store.execute("INSERT INTO branches (name) VALUES ('乙')")
+    store.execute("INSERT INTO branches (name) VALUES ('丙')")  # its own durable transaction
+    with pytest.raises(RuntimeError), store.tx():
+        store.execute("INSERT INTO branches (name) VALUES ('丁')")
+        raise RuntimeError  # rolled back: nothing to sync
+    assert len(synced) == 2 and store.synced_commits - before == 2 and store.relaxed_commits == 1
+    assert store.scalar("PRAGMA synchronous") == 1
+    os.close(probe)
+    store.close()
+
+
+def test_a_read_transaction_refuses_writes(new_db: Callable[..., str]) -> None:
+    store = open_store(new_db("ro.db"))
+    with store.read():
+        assert store.reading
+        assert store.scalar("SELECT COUNT(*) FROM branches") == 0
+        with pytest.raises(ReadOnly):
+            store.execute("INSERT INTO branches (name) VALUES ('甲')")
+        with pytest.raises(ReadOnly), store.tx():
+            pass
+    assert store.refused_write and not store.reading
+    with store.read():
+        pass
+    assert not store.refused_write  # each read() starts afresh
+    store.execute("INSERT INTO branches (name) VALUES ('甲')")
     assert store.scalar("SELECT COUNT(*) FROM branches") == 1
-    assert store.relaxed_commits == 1
 
 
 def test_relaxed_commit_is_committed(new_db: Callable[..., str]) -> None:
