@@ -18,13 +18,21 @@ def record(
     reply: str,
     intent: str,
     response: bytes,
-) -> None:
+    if_new: bool = False,
+) -> bool:
     """Log a handled message with the exact response bytes a retry will get back. Call it in
-    the transaction that handled the message, after `get(key)` found nothing."""
-    store.execute(
+    the transaction that handled the message, after `get(key)` found nothing: a row with the
+    same key then fails the transaction. With `if_new` (the read-only path, whose log row has
+    a transaction of its own) an existing row is left alone and False is returned."""
+    sql = (
         "INSERT INTO inbound_log (key, channel, openid, msg_type, content, received_at, status,"
         " reply, intent, response) VALUES (:key, :channel, :openid, :msg_type, :content, :now,"
-        " 'done', :reply, :intent, :response)",
+        " 'done', :reply, :intent, :response)"
+    )
+    if if_new:
+        sql += " ON CONFLICT (key) DO NOTHING"
+    cur = store.execute(
+        sql,
         {
             "key": key,
             "channel": channel,
@@ -37,6 +45,7 @@ def record(
             "response": response,
         },
     )
+    return cur.rowcount == 1
 
 
 def get(store: Store, key: str) -> dict[str, Any] | None:

@@ -308,6 +308,15 @@ def prune_bind_failures(store: Store, before: str) -> int:
 # -- followers ----------------------------------------------------------------------------
 
 
+def last_inbound(store: Store, channel: str, openid: str) -> str | None:
+    """When the account last wrote (a stamp), or None if it never did."""
+    value = store.scalar(
+        "SELECT last_inbound_at FROM followers WHERE channel = :channel AND openid = :openid",
+        {"channel": channel, "openid": openid},
+    )
+    return str(value) if value is not None else None
+
+
 def touch_follower(store: Store, channel: str, openid: str, now: str, inbound: bool = True) -> None:
     """Record that someone wrote (refreshes the 48 h customer-service window)."""
     store.execute(

@@ -21,8 +21,8 @@ from flask import Request, Response
 from wechatpy.replies import TextReply
 from wechatpy.utils import WeChatSigner
 
-from bot.dialog.router import Outcome, Router
-from bot.dialog.types import Inbound, Reply
+from bot.dialog.router import Guard, Outcome, Router
+from bot.dialog.types import Inbound, Rejected, Reply
 from bot.services import Services
 from bot.text import strip_control
 from storage import replays
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 _XML_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 REQUIRED = ("ToUserName", "FromUserName", "CreateTime", "MsgType")
+PRUNE_EVERY = 10  # seconds between prunes of old (timestamp, nonce) pairs, per process
 
 
 class Refused(Exception):
@@ -193,6 +194,7 @@ class CallbackEndpoint:
         self.crypto = crypto
         self.limit = services.settings.max_body
         self.tolerance = services.settings.timestamp_tolerance
+        self._pruned_at = -PRUNE_EVERY  # when this process last pruned old (timestamp, nonce)s
 
     def check_timestamp(self, raw: str | None) -> str:
         if not raw or not raw.isdigit() or len(raw) > 12:
@@ -202,22 +204,33 @@ class CallbackEndpoint:
             raise Refused(403, "stale timestamp")
         return raw
 
-    def check_replay(self, timestamp: str, nonce: str, message: bytes | str) -> None:
-        """Refuse a second use of a (timestamp, nonce) with a different message (403).
+    def check_replay(self, timestamp: str, nonce: str, message: bytes | str) -> Guard:
+        """The check that refuses a second use of a (timestamp, nonce) with a different
+        message (403), for the router to run in the transaction that handles or logs the
+        message (so recording the pair costs no transaction of its own).
 
         In plain mode the signature covers only token, timestamp and nonce, so a logged callback
         URL would otherwise carry any body for the whole timestamp window. A byte-identical
         message (a WeChat retry, if it repeats the query string) passes: the router's inbound
         log then answers it with the stored reply and runs nothing. `message` is the body in
         plain mode and the decrypted message in safe mode (a retry is encrypted afresh).
+        Pairs older than the window are pruned every PRUNE_EVERY seconds per process.
         """
         data = message.encode("utf-8") if isinstance(message, str) else message
         digest = hashlib.sha256(data).hexdigest()
         ts = int(timestamp)
-        oldest = int(self.services.clock.now().timestamp()) - self.tolerance - 1
-        seen = replays.remember(self.services.store, self.channel, ts, nonce, digest, oldest)
-        if seen == "other":
-            raise Refused(403, "timestamp and nonce already used")
+        now = int(self.services.clock.now().timestamp())
+        store = self.services.store
+        if now - self._pruned_at >= PRUNE_EVERY or now < self._pruned_at:
+            self._pruned_at = now
+            replays.prune(store, now - self.tolerance - 1)
+        channel = self.channel
+
+        def guard() -> None:
+            if replays.remember(store, channel, ts, nonce, digest) == "other":
+                raise Rejected("timestamp and nonce already used")
+
+        return guard
 
     def respond(self, fn: Callable[[], Response]) -> Response:
         try:
@@ -244,8 +257,13 @@ class CallbackEndpoint:
 
         return render
 
-    def deliver(self, inbound: Inbound, render: Callable[[Reply], bytes]) -> Response:
-        outcome: Outcome = self.router.handle(inbound, render)
+    def deliver(
+        self, inbound: Inbound, render: Callable[[Reply], bytes], guard: Guard | None = None
+    ) -> Response:
+        try:
+            outcome: Outcome = self.router.handle(inbound, render, guard)
+        except Rejected as exc:
+            raise Refused(403, str(exc)) from exc
         if not outcome.response or outcome.response == b"success":
             return Response("success", mimetype="text/plain")
         return Response(outcome.response, mimetype="application/xml")

@@ -61,15 +61,15 @@ class OfficialAccount(CallbackEndpoint):
                 inner = self.crypto.decrypt(
                     encrypt, request.args.get("msg_signature", ""), timestamp, nonce
                 )
-                self.check_replay(timestamp, nonce, inner)
+                guard = self.check_replay(timestamp, nonce, inner)
                 root = parse_xml(inner)
             elif self.mode == "safe":
                 raise Refused(403, "safe mode: only encrypted callbacks are accepted")
             else:
-                self.check_replay(timestamp, nonce, body)
+                guard = self.check_replay(timestamp, nonce, body)
             inbound = to_inbound(self.channel, root)
             return self.deliver(
-                inbound, self.renderer(inbound, self.crypto if encrypted else None, nonce)
+                inbound, self.renderer(inbound, self.crypto if encrypted else None, nonce), guard
             )
 
         return self.respond(run)

@@ -53,7 +53,8 @@ class Intent:
     args: bool = False  # takes text after the command word
     member: bool = False  # needs a bound member
     roles: frozenset[str] | None = None  # allowed roles (None: everyone)
-    # Only reads: its transaction may commit without waiting for the disk (see Router.handle).
+    # Only reads: answered from a read transaction, without the writer lock; only its log row
+    # is written, in a short transaction of its own (see bot/dialog/router.py).
     read_only: bool = False
     # Matches by pattern instead of words: returns the argument text, or None (not this intent).
     matches: Callable[[str], str | None] | None = None
@@ -73,6 +74,7 @@ INTENTS: tuple[Intent, ...] = (
         greet.reply,
         "你好 / 谢谢 — 打招呼",
         audience=HIDDEN,
+        read_only=True,
         matches=greet.match,
     ),
     Intent("bind", ("绑定",), bind.bind, "绑定 姓名 手机号 — 绑定党员身份", args=True),
@@ -229,6 +231,7 @@ INTENTS: tuple[Intent, ...] = (
         audience=SECRETARY,
         member=True,
         roles=SECRETARY_ROLES,
+        read_only=True,
     ),
     Intent(
         "unfinished",
@@ -238,6 +241,7 @@ INTENTS: tuple[Intent, ...] = (
         audience=LEADER,
         member=True,
         roles=LEADER_ROLES,
+        read_only=True,
     ),
     Intent(
         "judge_commitment",

@@ -1,14 +1,27 @@
 """Dedupe retries, find the member and session, pick the intent, and remember the reply.
 
-Everything for one inbound message happens in one write transaction: the retry check, the
-handler's side effects (check-in, points, outbox rows), the session, and the inbound-log row with
-the rendered response. Two processes never handle messages from the same sender at once: on
-SQLite every write transaction is exclusive (flock + BEGIN IMMEDIATE); on PostgreSQL the
-transaction first takes an advisory lock on the sender (`store.lock`), so a retry arriving at a
-second web host waits for the first to commit and then finds the logged response.
-A crash rolls all of it back, so WeChat's retry runs it again; a retry that arrives after the
-commit gets the stored response bytes back and runs nothing. A handler that raises leaves
-nothing behind either: its transaction rolls back and the message is logged with an apology.
+Two paths, chosen per message:
+
+- **Read-only** (帮助, 我的积分, 排行, 错题, 出勤, 未完成 … — intents marked `read_only` — and
+  messages that change nothing: greetings, unsupported types, most events). The retry check,
+  the member, the session and the handler run in a read transaction (`store.read()`), which
+  takes no writer lock: on SQLite readers never wait for the writer, so these messages don't
+  queue behind check-ins. Then one short transaction, committed without waiting for the disk,
+  logs the message with its response bytes (a retry gets them back, byte for byte) and, only
+  when it moved by more than TOUCH_EVERY, the account's last message time (the 48 h window).
+  If the handler turns out to write after all (a statement or `tx()` in the read transaction
+  raises `storage.db.ReadOnly`) or changes the session (a dialog in progress took the message),
+  the message goes down the write path instead; the read attempt left nothing behind.
+- **Write** (everything else): everything for the message happens in one write transaction —
+  the retry check, the handler's side effects (check-in, points, outbox rows), the session, and
+  the inbound-log row with the rendered response. Two processes never handle messages from the
+  same sender at once: on SQLite every write transaction is exclusive (flock + BEGIN
+  IMMEDIATE); on PostgreSQL the transaction first takes an advisory lock on the sender
+  (`store.lock`), so a retry arriving at a second web host waits for the first to commit and
+  then finds the logged response. A crash rolls all of it back, so WeChat's retry runs it
+  again; a retry that arrives after the commit gets the stored response bytes back and runs
+  nothing. A handler that raises leaves nothing behind either: its transaction rolls back and
+  the message is logged with an apology.
 """
 
 from __future__ import annotations
@@ -18,21 +31,31 @@ import difflib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from bot.clock import parse_stamp
 from bot.clock import stamp as _stamp
 from bot.dialog import replies
 from bot.dialog.intents import INTENTS, MENU_KEYS, STATE_HANDLERS, Intent
-from bot.dialog.types import Context, Inbound, Reply
+from bot.dialog.types import Context, Inbound, Rejected, Reply
 from bot.services import Services
 from bot.text import command_form
 from storage import inbound as inbound_log
 from storage import members, sessions
+from storage.db import ReadOnly
 
 log = logging.getLogger(__name__)
 
 Render = Callable[[Reply], bytes]
+# The channel's check of the callback (its timestamp and nonce), run in the transaction that
+# handles or logs the message; it raises Rejected to refuse the message.
+Guard = Callable[[], None]
 SEPARATORS = (" ", ":", "：", ",", "，")
+# A read-only message refreshes the account's last message time (the 48 h customer-service
+# window) only when the stored one is older than this: the window then ends at most this much
+# early, never late.
+TOUCH_EVERY = timedelta(minutes=5)
+WRITING_EVENTS = frozenset({"subscribe", "unsubscribe"})
 
 
 @dataclass(frozen=True)
@@ -46,37 +69,101 @@ class Router:
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    def handle(self, inbound: Inbound, render: Render) -> Outcome:
-        store = self.services.store
+    def handle(self, inbound: Inbound, render: Render, guard: Guard | None = None) -> Outcome:
+        """Answer a message (see the module docstring). `guard` runs in the transaction that
+        handles or logs it; when it raises Rejected, nothing of the message is kept."""
         now = self.services.clock.now()
+        check = guard or _no_guard
+        if self.read_only(inbound):
+            outcome = self.answer_read_only(inbound, now, render, check)
+            if outcome is not None:
+                return outcome
+        return self.answer_writing(inbound, now, render, check)
+
+    def answer_read_only(
+        self, inbound: Inbound, now: datetime, render: Render, guard: Guard
+    ) -> Outcome | None:
+        """The read-only path (see the module docstring); None when the message must be
+        handled by the write path after all."""
+        store = self.services.store
         try:
-            with store.tx(durable=not self.read_only(inbound)):
+            with store.read():
+                seen = inbound_log.get(store, inbound.dedupe_key)
+                if seen is None:
+                    last = members.last_inbound(store, inbound.channel, inbound.user_id)
+                    ctx, before, intent, reply = self.run(inbound, now)
+                    if ctx.state != before or store.refused_write:  # (a handler may catch it)
+                        return None
+        except ReadOnly:
+            return None
+        except Exception:
+            log.exception("read-only attempt failed for %s", inbound.dedupe_key)
+            return None
+        if seen is not None:  # a retry
+            with store.tx(durable=False):
+                guard()
+            return self.replay(seen, render)
+        response = render(reply)
+        touch = last is None or now - parse_stamp(last) >= TOUCH_EVERY
+        with store.tx(durable=False):
+            guard()
+            if not self.log(inbound, now, intent, reply, response, if_new=True):
+                seen = inbound_log.get(store, inbound.dedupe_key)  # a retry answered meanwhile
+                if seen is not None:
+                    return self.replay(seen, render)
+            if touch:
+                members.touch_follower(store, inbound.channel, inbound.user_id, _stamp(now))
+        return Outcome(response, reply, intent)
+
+    def answer_writing(
+        self, inbound: Inbound, now: datetime, render: Render, guard: Guard
+    ) -> Outcome:
+        """The write path: one durable transaction (see the module docstring)."""
+        store = self.services.store
+        try:
+            with store.tx():
                 store.lock(self.lock_name(inbound))
+                guard()
                 seen = inbound_log.get(store, inbound.dedupe_key)
                 if seen is not None:
                     return self.replay(seen, render)
                 members.touch_follower(store, inbound.channel, inbound.user_id, _stamp(now))
-                member = self.identify(inbound)
-                former = member if member is not None and not member.active else None
-                if former is not None:
-                    member = None
-                state = sessions.load(store, inbound.channel, inbound.user_id)
-                before = copy.deepcopy(state)
-                ctx = Context(self.services, inbound, member, now, state, former)
-                intent, reply = self.dispatch(ctx)
-                if ctx.notes:
-                    reply = Reply("\n".join([*ctx.notes, reply.text]).strip())
+                ctx, before, intent, reply = self.run(inbound, now)
                 if ctx.state != before:
                     sessions.save(store, inbound.channel, inbound.user_id, ctx.state, _stamp(now))
-                return self.log(inbound, now, intent, reply, render)
+                response = render(reply)
+                self.log(inbound, now, intent, reply, response)
+                return Outcome(response, reply, intent)
+        except Rejected:
+            raise
         except Exception:  # the transaction rolled back: nothing of the handler's work remains
             log.exception("handler failed for %s", inbound.dedupe_key)
         with store.tx():
             store.lock(self.lock_name(inbound))
+            guard()
             seen = inbound_log.get(store, inbound.dedupe_key)
             if seen is not None:
                 return self.replay(seen, render)
-            return self.log(inbound, now, "error", Reply(replies.ERROR), render)
+            reply = Reply(replies.ERROR)
+            response = render(reply)
+            self.log(inbound, now, "error", reply, response)
+            return Outcome(response, reply, "error")
+
+    def run(self, inbound: Inbound, now: datetime) -> tuple[Context, dict[str, object], str, Reply]:
+        """The member, the session and the handler: the context afterwards, the session as it
+        was before, the intent's name and the reply."""
+        store = self.services.store
+        member = self.identify(inbound)
+        former = member if member is not None and not member.active else None
+        if former is not None:
+            member = None
+        state = sessions.load(store, inbound.channel, inbound.user_id)
+        before = copy.deepcopy(state)
+        ctx = Context(self.services, inbound, member, now, state, former)
+        intent, reply = self.dispatch(ctx)
+        if ctx.notes:
+            reply = Reply("\n".join([*ctx.notes, reply.text]).strip())
+        return ctx, before, intent, reply
 
     @staticmethod
     def lock_name(inbound: Inbound) -> str:
@@ -84,14 +171,20 @@ class Router:
         return f"inbound:{inbound.channel}:{inbound.user_id}"
 
     def log(
-        self, inbound: Inbound, now: datetime, intent: str, reply: Reply, render: Render
-    ) -> Outcome:
-        """Render the reply and keep its bytes for WeChat's retries."""
-        response = render(reply)
+        self,
+        inbound: Inbound,
+        now: datetime,
+        intent: str,
+        reply: Reply,
+        response: bytes,
+        if_new: bool = False,
+    ) -> bool:
+        """Keep the reply's bytes for WeChat's retries. With `if_new`, a row already logged
+        under this key (a retry that was answered meanwhile) wins: returns False."""
         content = (
             inbound.text if inbound.msg_type != "event" else f"{inbound.event}:{inbound.event_key}"
         )
-        inbound_log.record(
+        return inbound_log.record(
             self.services.store,
             inbound.dedupe_key,
             inbound.channel,
@@ -102,8 +195,8 @@ class Router:
             reply.text,
             intent,
             response,
+            if_new=if_new,
         )
-        return Outcome(response, reply, intent)
 
     @staticmethod
     def replay(row: dict[str, object], render: Render) -> Outcome:
@@ -117,16 +210,19 @@ class Router:
         )
 
     def read_only(self, inbound: Inbound) -> bool:
-        """Whether this message can only read: an exact read-only command (帮助, 我的积分 …)
-        from someone with no dialog in progress. Then nothing but its log row is written, and
-        losing that row in a power cut costs nothing (a retry would simply run it again)."""
-        if inbound.msg_type != "text":
-            return False
-        text = command_form(inbound.text)
-        intent = next((i for i in INTENTS if text in i.words), None)
-        if intent is None or not intent.read_only:
-            return False
-        return not sessions.load(self.services.store, inbound.channel, inbound.user_id)
+        """Whether this message may be answered by the read-only path: a read-only command,
+        an empty or unsupported message, or an event other than (un)subscribing and menu
+        clicks for writing commands. The path itself still checks that nothing is written."""
+        if inbound.msg_type == "event":
+            if inbound.event in WRITING_EVENTS:
+                return False
+            if inbound.event == "click":
+                command = MENU_KEYS.get(inbound.event_key)
+                return command is None or read_only_command(command)
+            return True
+        if inbound.msg_type in ("text", "voice"):
+            return not inbound.text.strip() or read_only_command(inbound.text)
+        return True  # image, video, location …: answered with "unsupported"
 
     def identify(self, inbound: Inbound) -> members.Member | None:
         """The member behind this account, active or not (the caller checks `active`)."""
@@ -207,6 +303,17 @@ class Router:
         words = [w for i in INTENTS if i.audience != "hidden" for w in i.words if len(w) > 1]
         close = difflib.get_close_matches(text, words, n=3, cutoff=0.5)
         return replies.fallback(raw, close, bound=ctx.member is not None)
+
+
+def _no_guard() -> None:
+    return None
+
+
+def read_only_command(raw: str) -> bool:
+    """Whether the first intent this text invokes is marked read_only."""
+    text = command_form(raw)
+    intent = next((i for i in INTENTS if _match(i, text) is not None), None)
+    return intent is not None and intent.read_only
 
 
 def _match(intent: Intent, text: str) -> str | None:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from bot.channels.peer import WeChatPeer
 from bot.dialog import intents, replies
 from bot.dialog.handlers import checkin
 from bot.dialog.types import Context
-from storage import inbound as inbound_log
 from tests.conftest import Member
 
 
@@ -53,29 +50,3 @@ def test_help_lists_every_member_command_and_secretary_commands_only_for_secreta
     secretary = Member(wechat, "o-h2")
     secretary.say("绑定 王建国 13800000001")
     assert "书记专用" in secretary.say("帮助") and "发布通知" in secretary.say("帮助")
-
-
-def test_only_read_only_commands_skip_the_disk_wait(
-    zhangwei: Member, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    store = zhangwei.peer.services.store  # type: ignore[attr-defined]
-    durable: list[bool | None] = []
-    real = inbound_log.record
-
-    def record(*args: Any, **kw: Any) -> None:
-        durable.append(store.tx_durable)  # the transaction that handles and logs the message
-        real(*args, **kw)
-
-    monkeypatch.setattr(inbound_log, "record", record)
-
-    def relaxed(text: str) -> bool:
-        durable.clear()
-        zhangwei.say(text)
-        assert len(durable) == 1
-        return durable[0] is False
-
-    relaxed_help = relaxed("帮助")
-    relaxed_checkin = relaxed("打卡")
-    zhangwei.say("答题")  # a quiz in progress: even 帮助 is handled durably now
-    relaxed_during_quiz = relaxed("帮助")
-    assert relaxed_help and not relaxed_checkin and not relaxed_during_quiz
