@@ -1,8 +1,10 @@
-"""Serving the app: gunicorn sync workers for production, a threaded server for `dangjian run`."""
+"""Serving the app: gunicorn for production (bot/web_worker.py: whole requests read without
+blocking, a few threads per worker), a threaded server for `dangjian run`."""
 
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
@@ -13,9 +15,11 @@ from bot.services import Services
 
 class GunicornApp(BaseApplication):  # type: ignore[misc]
     """The app is built once in the master (jieba and content load before fork); each worker
-    opens its own SQLite connection after the fork."""
+    opens its own database connection after the fork."""
 
-    def __init__(self, app: Flask, services: Services, options: dict[str, Any]) -> None:
+    def __init__(
+        self, app: Flask, options: dict[str, Any], services: Services | None = None
+    ) -> None:
         self.application = app
         self.services = services
         self.options = options
@@ -24,7 +28,11 @@ class GunicornApp(BaseApplication):  # type: ignore[misc]
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
+        if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 25.1: a runtime
+            self.cfg.set("control_socket_disable", True)  # control socket nobody here uses
         services = self.services
+        if services is None:
+            return
 
         def post_fork(server: Any, worker: Any) -> None:
             services.store.reopen()
@@ -41,6 +49,47 @@ class GunicornApp(BaseApplication):  # type: ignore[misc]
         return self.application
 
 
+def gunicorn_options(
+    host: str,
+    port: int,
+    workers: int | None = None,
+    access_log: bool = False,
+    extra: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """How `dangjian serve` runs gunicorn (bench/echo_app.py runs its baseline the same way):
+    bot.web_worker's BufferedWorker, which reads whole requests without blocking before a
+    thread answers them, so idle or slow clients never hold a worker. Settings (environment,
+    DANGJIAN_ prefix): WEB_THREADS (threads per worker, default 4), READ_TIMEOUT (seconds a
+    client has to send its whole request, default 10)."""
+    from bot.web_worker import READ_TIMEOUT, THREADS, BufferedWorker
+
+    extra = extra or {}
+    threads = int(extra.get("web_threads") or THREADS)
+    read_timeout = float(extra.get("read_timeout") or READ_TIMEOUT)
+    worker = type("Worker", (BufferedWorker,), {"read_timeout": read_timeout})
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers or multiprocessing.cpu_count(),
+        "worker_class": worker,
+        "threads": threads,
+        "timeout": 30,
+        "accesslog": "-" if access_log else None,
+        "preload_app": True,
+    }
+
+
+def run_gunicorn(
+    app: Flask,
+    host: str,
+    port: int,
+    workers: int | None = None,
+    access_log: bool = False,
+    services: Services | None = None,
+) -> None:
+    extra = services.settings.extra if services is not None else None
+    GunicornApp(app, gunicorn_options(host, port, workers, access_log, extra), services).run()
+
+
 def serve_gunicorn(
     app: Flask,
     services: Services,
@@ -49,20 +98,8 @@ def serve_gunicorn(
     workers: int | None = None,
     access_log: bool = False,
 ) -> None:
-    workers = workers or multiprocessing.cpu_count()
     services.store.close()  # the master keeps no connection across the fork
-    GunicornApp(
-        app,
-        services,
-        {
-            "bind": f"{host}:{port}",
-            "workers": workers,
-            "worker_class": "sync",
-            "timeout": 30,
-            "accesslog": "-" if access_log else None,
-            "preload_app": True,
-        },
-    ).run()
+    run_gunicorn(app, host, port, workers, access_log, services)
 
 
 def serve_threaded(app: Flask, host: str, port: int) -> None:
