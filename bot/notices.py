@@ -114,6 +114,7 @@ def summary_text(store: Any, row: dict[str, Any], tz: tzinfo | None = None) -> s
     sent = sum(n for (status, _), n in counts.items() if status == "sent")
     skipped = {reason: n for (status, reason), n in counts.items() if status == "skipped"}
     failed = {reason: n for (status, reason), n in counts.items() if status == "failed"}
+    unknown = sum(n for (status, _), n in counts.items() if status == outbox.UNKNOWN)
     when = show(parse_stamp(row["send_at"]), tz)
     lines = [
         f"【通知送达情况】{when} 的通知「{shorten(row['text'], 20)}」"
@@ -123,7 +124,6 @@ def summary_text(store: Any, row: dict[str, Any], tz: tzinfo | None = None) -> s
     if skipped:
         parts = [f"{REASONS.get(r, r or '其他')} {n} 人" for r, n in sorted(skipped.items())]
         lines.append(f"未发送 {sum(skipped.values())} 人：" + "，".join(parts) + "。")
-    unknown = failed.pop(outbox.UNKNOWN, 0)
     if unknown:
         lines.append(f"结果未知 {unknown} 人：平台超时未答复，可能已收到，为免重复未再发送。")
     if failed:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from storage import retention
 from storage.db import Store
 
 
@@ -26,6 +27,5 @@ def since(store: Store, channel: str, openid: str, after_id: int = 0) -> list[di
 
 
 def prune(store: Store, before: str) -> int:
-    return store.execute(
-        "DELETE FROM console_inbox WHERE at < :before", {"before": before}
-    ).rowcount
+    """Forget console pushes from before `before` (in short batches, by id: see retention)."""
+    return retention.delete_before(store, "console_inbox", before)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from storage import retention
 from storage.db import Store
 
 
@@ -64,6 +65,5 @@ def last_text(store: Store, channel: str, openid: str, exclude_key: str = "") ->
 
 
 def prune(store: Store, before: str) -> int:
-    return store.execute(
-        "DELETE FROM inbound_log WHERE received_at < :before", {"before": before}
-    ).rowcount
+    """Forget messages received before `before` (in short batches, by id: see retention)."""
+    return retention.delete_before(store, "inbound_log", before)

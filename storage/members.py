@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from storage import retention
 from storage.db import Store
 
 ROLES = ("党员", "党小组长", "支部书记", "管理员")
@@ -300,9 +301,8 @@ def bind_failures_since(store: Store, channel: str, openid: str, since: str) -> 
 
 
 def prune_bind_failures(store: Store, before: str) -> int:
-    return store.execute(
-        "DELETE FROM bind_failures WHERE at < :before", {"before": before}
-    ).rowcount
+    """Forget failed binding attempts from before `before` (by id: see retention)."""
+    return retention.delete_before(store, "bind_failures", before)
 
 
 # -- followers ----------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The push outbox: one row per (job, period, member) key, so enqueueing twice is a no-op.
 
-Status flow: pending -> sending -> sent | skipped | failed (or back to pending with a later
-next_attempt_at for a transient error). The dispatcher in bot/jobs/dispatch.py owns the
+Status flow: pending -> sending -> sent | skipped | failed | unknown (or back to pending with a
+later next_attempt_at for a transient error). The dispatcher in bot/jobs/dispatch.py owns the
 transitions: `claim_due` marks a batch `sending` (and counts the attempt) in one transaction
 BEFORE anything is sent, `settle` records each row's outcome AFTER. A row left in `sending` by a
 crash is put back to `pending` by the next runner (`reset_interrupted`): it may have been
@@ -10,7 +10,12 @@ delivered already, which is the one way a member can receive a push twice.
 `reason` holds a short code for skipped and failed rows (window, unbound, unsubscribed,
 quiet_hours, expired, inactive, quota, errcode:43004, http:404, ...); `last_error` the full
 text. A send whose outcome is unknown and that must not be repeated (a customer-service message
-that timed out after it went out) ends as `failed` with reason `unknown`: it may have arrived.
+that timed out after it went out) ends as `unknown`: it may have arrived.
+
+Retention: `prune` deletes sent and skipped rows whose last attempt is older than a cut-off
+(DANGJIAN_OUTBOX_KEEP_DAYS, default 30), after adding their counts per job, period, status and
+reason to `outbox_pruned`; `counts` and `reasons` include those, so a notice's delivery summary
+stays whole. Failed, unknown, pending and sending rows are kept.
 """
 
 from __future__ import annotations
@@ -41,7 +46,8 @@ class Push:
         return f"{self.job}|{self.period}|{self.member_id}"
 
 
-UNKNOWN = "unknown"  # reason of a send whose outcome is unknown (not repeated)
+UNKNOWN = "unknown"  # status of a send whose outcome is unknown (not repeated)
+PRUNED = ("sent", "skipped")  # the statuses `prune` deletes (after counting them)
 
 
 def enqueue(store: Store, pushes: Iterable[Push], now: str) -> int:
@@ -100,19 +106,24 @@ def by_status(store: Store, status: str | None = None, limit: int = 200) -> list
 
 
 def counts(store: Store, job: str | None = None) -> dict[str, int]:
-    if job:
+    """Rows per status, pruned ones included."""
+    where, params = ("WHERE job = :job", {"job": job}) if job else ("", {})
+    with store.read():
         rows = store.query(
-            "SELECT status, COUNT(*) AS n FROM outbox WHERE job = :job GROUP BY status",
-            {"job": job},
+            f"SELECT status, COUNT(*) AS n FROM outbox {where} GROUP BY status", params
         )
-    else:
-        rows = store.query("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
-    return {r["status"]: int(r["n"]) for r in rows}
+        rows += store.query(
+            f"SELECT status, SUM(n) AS n FROM outbox_pruned {where} GROUP BY status", params
+        )
+    out: dict[str, int] = {}
+    for r in rows:
+        out[r["status"]] = out.get(r["status"], 0) + int(r["n"])
+    return out
 
 
 # -- the dispatcher's side ----------------------------------------------------------------
 
-FINAL = ("sent", "skipped", "failed")
+FINAL = ("sent", "skipped", "failed", UNKNOWN)
 
 _CLAIM_SQL = """
 SELECT o.id, o.key, o.job, o.period, o.member_id, o.kind, o.text, o.attempts, o.created_at,
@@ -136,7 +147,8 @@ _OUTBOX = sa.table("outbox", sa.column("id"), sa.column("status"), sa.column("ne
 
 @dataclass(frozen=True)
 class Settle:
-    """The outcome of one send: status 'sent', 'skipped', 'failed' or 'pending' (retry later)."""
+    """The outcome of one send: status 'sent', 'skipped', 'failed', 'unknown' (it may have
+    arrived; not repeated) or 'pending' (retry later)."""
 
     id: int
     status: str
@@ -264,16 +276,57 @@ def unfinished(store: Store, job: str | None = None) -> int:
 
 
 def reasons(store: Store, job: str) -> dict[tuple[str, str], int]:
-    """(status, reason) -> count for one job."""
-    rows = store.query(
-        "SELECT status, COALESCE(reason, '') AS reason, COUNT(*) AS n FROM outbox"
-        " WHERE job = :job GROUP BY status, reason",
-        {"job": job},
-    )
+    """(status, reason) -> count for one job, pruned rows included."""
+    params = {"job": job}
+    with store.read():
+        rows = store.query(
+            "SELECT status, COALESCE(reason, '') AS reason, COUNT(*) AS n FROM outbox"
+            " WHERE job = :job GROUP BY status, reason",
+            params,
+        )
+        rows += store.query(
+            "SELECT status, reason, SUM(n) AS n FROM outbox_pruned WHERE job = :job"
+            " GROUP BY status, reason",
+            params,
+        )
     out: dict[tuple[str, str], int] = {}
     for r in rows:
         out[(r["status"], r["reason"])] = out.get((r["status"], r["reason"]), 0) + int(r["n"])
     return out
+
+
+def prune(store: Store, before: str, batch: int = 5000) -> int:
+    """Delete sent and skipped rows whose last attempt (`next_attempt_at`) is before `before`,
+    adding their counts to `outbox_pruned` in the same transaction; `batch` rows per
+    transaction, so the writer lock is never held long. Returns how many rows went."""
+    removed = 0
+    while True:
+        with store.tx(durable=False):
+            rows = store.query(
+                "SELECT id, job, period, status, COALESCE(reason, '') AS reason FROM outbox"
+                " WHERE status IN :statuses AND next_attempt_at < :before LIMIT :batch",
+                {"statuses": list(PRUNED), "before": before, "batch": batch},
+            )
+            if not rows:
+                return removed
+            tally: dict[tuple[str, str, str, str], int] = {}
+            for r in rows:
+                k = (r["job"], r["period"], r["status"], r["reason"])
+                tally[k] = tally.get(k, 0) + 1
+            store.executemany(
+                "INSERT INTO outbox_pruned (job, period, status, reason, n)"
+                " VALUES (:job, :period, :status, :reason, :n)"
+                " ON CONFLICT (job, period, status, reason)"
+                " DO UPDATE SET n = outbox_pruned.n + excluded.n",
+                [
+                    {"job": j, "period": p, "status": st, "reason": why, "n": n}
+                    for (j, p, st, why), n in tally.items()
+                ],
+            )
+            store.execute(
+                "DELETE FROM outbox WHERE id IN :ids", {"ids": [int(r["id"]) for r in rows]}
+            )
+            removed += len(rows)
 
 
 def listing(

@@ -59,23 +59,26 @@ def _when(services: Any, text: str) -> datetime:
 @click.command()
 @click.option(
     "--status",
-    type=click.Choice(["pending", "sending", "sent", "skipped", "failed"]),
+    type=click.Choice(["pending", "sending", "sent", "skipped", "failed", "unknown"]),
     help="只看这种状态。Only rows with this status.",
 )
 @click.option("--job", help="只看这个任务，如 study、broadcast:3。Only this job.")
 @click.option("--limit", default=30, show_default=True, help="最多显示几行。Rows to show.")
 def outbox(status: str | None, job: str | None, limit: int) -> None:
-    """查看推送队列：各状态数量，以及待发、失败的原因。
+    """查看推送队列：各状态数量，以及待发、失败的原因。unknown 是结果未知（平台超时没答复，
+    可能已收到，不再重发）。已清理的旧记录（DANGJIAN_OUTBOX_KEEP_DAYS）只计入数量。
 
-    Show the push outbox: counts per status, then rows (newest first) with attempts, next
-    attempt and the reason for skipped and failed ones (window, unbound, errcode:43004, ...).
+    Show the push outbox: counts per status (pruned rows included), then rows (newest first)
+    with attempts, next attempt and the reason for skipped, failed and unknown ones (window,
+    unbound, errcode:43004, timeout ...). `unknown`: the platform did not answer in time; the
+    message may have arrived and is not sent again.
     """
     from storage import outbox as store_outbox
 
     services = _services()
     store = services.store
     counts = store_outbox.counts(store, job)
-    order = ("pending", "sending", "sent", "skipped", "failed")
+    order = ("pending", "sending", "sent", "skipped", "failed", "unknown")
     click.echo("  ".join(f"{s} {counts.get(s, 0)}" for s in order))
     rows = store_outbox.listing(store, status, job, limit)
     for r in rows:

@@ -15,8 +15,8 @@ A send whose outcome is unknown (a timeout or a dropped connection after the req
 is never blindly repeated. A template message is retried only while the platform still drops a
 repeated client_msg_id (10 minutes from the first unknown outcome); a WeCom app message is
 retried within its duplicate_check_interval, which covers the whole retry window; a
-customer-service message, which has no idempotency key, ends at once as `failed` with reason
-`unknown` (it may have arrived) and shows as such in the delivery summary.
+customer-service message, which has no idempotency key, ends at once as `unknown` (it may have
+arrived; `reason` keeps the error code) and shows as such in the delivery summary.
 
 Exactly once, with one exception: if the process dies after a message went out but before step
 3 committed, the row is still `sending`. The next runner puts such rows back to `pending`
@@ -284,9 +284,9 @@ class Dispatcher:
         if attempts >= self.max_attempts or retry_at > dedupe_ends:
             return outbox.Settle(
                 row_id,
-                "failed",
+                outbox.UNKNOWN,
                 choice.label,
-                reason=outbox.UNKNOWN,
+                reason=err.code,
                 error=f"outcome unknown, not repeated ({err.code}): {err.message}"[:500],
                 unsure_since=stamp(since),
                 custom=custom,
@@ -309,9 +309,9 @@ class Dispatcher:
             unsure = bool(row.get("unsure_since"))  # an earlier try may have arrived
             return outbox.Settle(
                 int(row["id"]),
-                "failed",
+                outbox.UNKNOWN if unsure else "failed",
                 label,
-                reason=outbox.UNKNOWN if unsure else code,
+                reason=code,
                 error=f"gave up after {attempts} attempts: {error}"[:500],
             )
         return outbox.Settle(

@@ -34,6 +34,7 @@ from storage import checkins, console_inbox, inbound, members, outbox
 
 if TYPE_CHECKING:
     from bot.jobs.runner import JobContext
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -185,16 +186,30 @@ def monthly_summary(ctx: JobContext) -> int:
 
 
 KEEP_INBOUND_DAYS = 30
+KEEP_OUTBOX_DAYS = 30  # DANGJIAN_OUTBOX_KEEP_DAYS
+
+
+def outbox_keep_days(services: Services) -> int:
+    """DANGJIAN_OUTBOX_KEEP_DAYS: days sent and skipped pushes are kept (at least 1)."""
+    raw = services.settings.extra.get("outbox_keep_days", KEEP_OUTBOX_DAYS)
+    try:
+        return max(1, int(raw))
+    except (TypeError, ValueError):
+        log.warning("ignoring bad DANGJIAN_OUTBOX_KEEP_DAYS=%r", raw)
+        return KEEP_OUTBOX_DAYS
 
 
 def housekeeping(ctx: JobContext) -> int:
     """Forget what is only needed for a while: the inbound log (WeChat retries come within
-    seconds; 30 days are kept for support), console pushes, and binding failures older than a day."""
+    seconds; 30 days are kept for support), console pushes, binding failures older than a
+    day, and sent and skipped pushes older than DANGJIAN_OUTBOX_KEEP_DAYS (their counts per
+    job stay in outbox_pruned). Each in short batches, so messages keep being answered."""
     store, now = ctx.services.store, ctx.now
-    with store.tx():
-        removed = inbound.prune(store, stamp(now - timedelta(days=KEEP_INBOUND_DAYS)))
-        removed += console_inbox.prune(store, stamp(now - timedelta(days=KEEP_INBOUND_DAYS)))
-        removed += members.prune_bind_failures(store, stamp(now - timedelta(days=1)))
+    old = stamp(now - timedelta(days=KEEP_INBOUND_DAYS))
+    removed = inbound.prune(store, old)
+    removed += console_inbox.prune(store, old)
+    removed += members.prune_bind_failures(store, stamp(now - timedelta(days=1)))
+    removed += outbox.prune(store, stamp(now - timedelta(days=outbox_keep_days(ctx.services))))
     return removed
 
 

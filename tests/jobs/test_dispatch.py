@@ -159,8 +159,8 @@ def test_window_template_and_skip_through_the_fake(
         ({"errcode": 45009}, "failed", "errcode:45009"),
         ({"errcode": 45047}, "skipped", "quota"),
         ({"http_status": 502}, "failed", "http:502"),
-        ({"drop": True}, "failed", "unknown"),
-        ({"latency": 0.4}, "failed", "unknown"),
+        ({"drop": True}, "unknown", "network"),
+        ({"latency": 0.4}, "unknown", "timeout"),
         ({"errcode": 43004}, "failed", "errcode:43004"),
         ({"errcode": 40003}, "failed", "errcode:40003"),
         ({"http_status": 404}, "failed", "http:404"),
@@ -190,7 +190,7 @@ def test_each_error_class_ends_in_its_status(
     assert fake_api.calls["custom"] == row["attempts"] * (2 if reason == "errcode:40001" else 1)
     if transient:
         assert row["last_error"].startswith("gave up after 3 attempts")
-    if reason == "unknown":  # it went out and may have arrived: never sent again
+    if status == "unknown":  # it went out and may have arrived: never sent again
         assert row["last_error"].startswith("outcome unknown, not repeated")
     else:
         assert fake_api.received() == []

@@ -181,7 +181,7 @@ def test_a_template_is_not_repeated_once_the_platform_would_deliver_it_again(
     clock.advance(seconds=140)
     drain(services)
     row = _row(services, "n1")
-    assert (row["status"], row["reason"], row["attempts"]) == ("failed", "unknown", 3)
+    assert (row["status"], row["reason"], row["attempts"]) == ("unknown", "timeout", 3)
 
 
 # -- customer-service messages ----------------------------------------------------------------
@@ -260,7 +260,7 @@ def test_a_timed_out_customer_service_message_is_not_repeated(
         "SELECT status, reason, attempts FROM outbox WHERE job = :job AND member_id = :mid",
         {"job": broadcasts.job_name(bid), "mid": zhang},
     )
-    assert row == {"status": "failed", "reason": "unknown", "attempts": 1}
+    assert row == {"status": "unknown", "reason": "timeout", "attempts": 1}
     fake_api.wait_idle()
     assert fake_api.count_by_user("custom")["o-zhang"] == 1  # it arrived once, late
     summary = notices.summary_text(store, broadcasts.get(store, bid) or {}, services.clock.tz)

@@ -201,3 +201,36 @@ def test_housekeeping_forgets_old_logs_but_keeps_recent_ones(wechat, clock) -> N
     run_job(services, "housekeeping")
     assert services.store.scalar("SELECT COUNT(*) FROM inbound_log") == 1
     assert services.store.scalar("SELECT COUNT(*) FROM bind_failures") == 0
+
+
+def test_housekeeping_prunes_old_pushes_and_the_delivery_summary_stays_whole(
+    services: Services, clock: FixedClock
+) -> None:
+    """Sent and skipped pushes older than DANGJIAN_OUTBOX_KEEP_DAYS go; a notice's delivery
+    summary and `dangjian outbox` still count them."""
+    from dataclasses import replace
+
+    from bot import notices
+    from storage import broadcasts
+
+    services.settings = replace(services.settings, extra={"outbox_keep_days": "7"})
+    author = _id(services, "王建国")
+    branch = int(
+        services.store.scalar("SELECT branch_id FROM members WHERE id = :id", {"id": author})
+    )
+    bid, recipients = notices.send_now(services, branch, None, author, "周五学习", clock.now())
+    drain(services)
+    row = broadcasts.get(services.store, bid) or {}
+    summary = notices.summary_text(services.store, row, clock.tz)
+    counts = outbox.counts(services.store)
+    job = broadcasts.job_name(bid)
+    assert len(outbox_rows(services, job)) == recipients > 0
+
+    clock.advance(days=6)
+    run_job(services, "housekeeping")
+    assert len(outbox_rows(services, job)) == recipients  # six days: kept
+    clock.advance(days=2)
+    assert run_job(services, "housekeeping") >= recipients
+    assert outbox_rows(services, job) == []
+    assert notices.summary_text(services.store, row, clock.tz) == summary
+    assert outbox.counts(services.store) == counts

@@ -199,3 +199,43 @@ def test_utc_conversion_covers_tables_added_after_it(new_db: Callable[..., str])
     assert store.scalar("SELECT window_start FROM custom_quota") == "2026-12-02T01:00:00+00:00"
     assert store.scalar("SELECT checked_at FROM health_probe") == "2026-12-02T01:00:05+00:00"
     store.close()
+
+
+def test_0050_gives_unknown_pushes_a_status_of_their_own(
+    new_db: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pushes whose outcome is unknown were `failed` + reason `unknown`; the rebuilt outbox
+    allows status `unknown`, keeps every id (signed links and client_msg_id name the row) and
+    goes on numbering after them."""
+    from bot.demo import load_demo
+
+    store = Store(new_db("u.db", empty=True))
+    before = [m for m in available() if m.version < "0050"]
+    monkeypatch.setattr(migrations, "available", lambda: before)
+    migrate(store)
+    load_demo(store, "2026-12-02T01:00:00+00:00")
+    rows = [(7, "failed", "unknown"), (8, "failed", "errcode:43004"), (9, "sent", None)]
+    for row_id, status, reason in rows:
+        store.execute(
+            "INSERT INTO outbox (id, key, job, period, member_id, kind, text, status, reason,"
+            " next_attempt_at, created_at) VALUES (:id, :key, 'study', '2026-12-02', 1, 'study',"
+            " 'x', :status, :reason, 'now', 'now')",
+            {"id": row_id, "key": f"k{row_id}", "status": status, "reason": reason},
+        )
+    monkeypatch.undo()
+    assert migrate(store) == [m.version for m in available() if m.version >= "0050"]
+    got = store.query("SELECT id, status, reason FROM outbox ORDER BY id")
+    assert [(r["id"], r["status"]) for r in got] == [(7, "unknown"), (8, "failed"), (9, "sent")]
+    new = store.scalar(
+        "INSERT INTO outbox (key, job, period, member_id, kind, text, status, next_attempt_at,"
+        " created_at) VALUES ('k10', 'study', '2026-12-03', 1, 'study', 'x', 'unknown', 'now',"
+        " 'now') RETURNING id"
+    )
+    assert new == 10
+    with pytest.raises(Exception):  # noqa: B017 (IntegrityError from either driver)
+        store.execute("UPDATE outbox SET status = 'lost' WHERE id = 10")
+    indexes = {
+        i["name"] for i in __import__("sqlalchemy").inspect(store.conn).get_indexes("outbox")
+    }
+    assert {"outbox_due", "outbox_job"} <= indexes
+    store.close()

@@ -1,5 +1,6 @@
 """The outbox claim: several dispatchers (processes with their own connections) take different
-rows, and on PostgreSQL one never waits for another's open claim (FOR UPDATE SKIP LOCKED)."""
+rows, and on PostgreSQL one never waits for another's open claim (FOR UPDATE SKIP LOCKED).
+Retention: old sent and skipped rows go, their counts stay."""
 
 from __future__ import annotations
 
@@ -54,3 +55,35 @@ def test_a_second_dispatcher_skips_rows_another_is_claiming(new_db: Callable[...
     assert not {r["id"] for r in mine} & {r["id"] for r in got[0]}
     a.close()
     b.close()
+
+
+def test_prune_deletes_old_sent_and_skipped_rows_and_keeps_their_counts(
+    new_db: Callable[..., str],
+) -> None:
+    store = open_store(new_db("prune.db"))
+    load_demo(store, NOW)
+    ids = [int(r["id"]) for r in store.query("SELECT id FROM members ORDER BY id")][:12]
+    outbox.enqueue(
+        store, [outbox.Push("broadcast:1", "2026-12-02", m, "notice", "x") for m in ids], NOW
+    )
+    outcome = ["sent"] * 5 + ["skipped"] * 3 + ["failed", "unknown", "pending", "sending"]
+    for member_id, status in zip(ids, outcome, strict=True):
+        store.execute(
+            "UPDATE outbox SET status = :s, reason = :r WHERE member_id = :m",
+            {"s": status, "r": "window" if status == "skipped" else None, "m": member_id},
+        )
+    late = "2026-12-20T01:00:00+00:00"  # a row tried again later is younger
+    store.execute(
+        "UPDATE outbox SET next_attempt_at = :t WHERE member_id = :m", {"t": late, "m": ids[0]}
+    )
+    before = (outbox.counts(store, "broadcast:1"), outbox.reasons(store, "broadcast:1"))
+
+    assert outbox.prune(store, "2026-12-10T00:00:00+00:00", batch=3) == 7
+    left = store.query("SELECT status FROM outbox ORDER BY member_id")
+    assert [r["status"] for r in left] == ["sent", "failed", "unknown", "pending", "sending"]
+    assert (outbox.counts(store, "broadcast:1"), outbox.reasons(store, "broadcast:1")) == before
+    assert before[1][("skipped", "window")] == 3 and before[1][("sent", "")] == 5
+    assert outbox.counts(store)["sent"] == 5
+    assert outbox.prune(store, "2026-12-10T00:00:00+00:00") == 0  # nothing more, counted once
+    assert outbox.reasons(store, "broadcast:1") == before[1]
+    store.close()
