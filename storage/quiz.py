@@ -144,20 +144,38 @@ def record_answer(
     now: str,
 ) -> bool:
     """Store the answer once; False when that question was already answered."""
+    params = {
+        "answer": answer,
+        "correct": int(correct),
+        "skipped": int(skipped),
+        "now": now,
+        "id": session_id,
+        "position": position,
+    }
     cur = store.execute(
         "UPDATE quiz_attempts SET answer = :answer, correct = :correct, skipped = :skipped,"
         " answered_at = :now WHERE session_id = :id AND position = :position"
         " AND answered_at IS NULL",
-        {
-            "answer": answer,
-            "correct": int(correct),
-            "skipped": int(skipped),
-            "now": now,
-            "id": session_id,
-            "position": position,
-        },
+        params,
     )
-    return cur.rowcount == 1
+    if cur.rowcount != 1:
+        return False
+    # The tallies quiz-stats reads (see `participation`, `question_results`).
+    store.execute(
+        "UPDATE quiz_sessions SET answered = answered + 1, correct = correct + :correct"
+        " WHERE id = :id",
+        params,
+    )
+    store.execute(
+        "INSERT INTO quiz_results (day, question_id, answered, correct)"
+        " SELECT s.day, a.question_id, 1, :correct FROM quiz_attempts a"
+        " JOIN quiz_sessions s ON s.id = a.session_id"
+        " WHERE a.session_id = :id AND a.position = :position"
+        " ON CONFLICT (day, question_id) DO UPDATE SET answered = quiz_results.answered + 1,"
+        " correct = quiz_results.correct + excluded.correct",
+        params,
+    )
+    return True
 
 
 def finish_session(store: Store, session_id: int, score: int, points: int, now: str) -> bool:
@@ -300,56 +318,83 @@ def record_result(
 # -- statistics -----------------------------------------------------------------------------
 
 
-def _scope(branch_id: int | None) -> tuple[str, dict[str, Any]]:
-    if branch_id is None:
-        return "", {}
-    return " AND m.branch_id = :branch_id", {"branch_id": branch_id}
-
-
 def participation(
     store: Store, start: str, end: str, branch_id: int | None = None
 ) -> list[dict[str, Any]]:
-    """Per 支部 and 党小组: active members, members who finished at least one daily quiz,
-    finished daily sets, and the accuracy of daily answers, between two days."""
-    where, params = _scope(branch_id)
-    same_group = (
-        "m2.branch_id = m.branch_id AND (m2.group_id = m.group_id"
-        " OR (m2.group_id IS NULL AND m.group_id IS NULL))"
-    )
-    return store.query(
-        "SELECT b.name AS branch, COALESCE(g.name, '（未分组）') AS grp,"
-        " COUNT(DISTINCT m.id) AS members,"
-        " COUNT(DISTINCT s.member_id) AS takers,"
-        " COUNT(DISTINCT s.id) AS sets,"
-        " (SELECT COUNT(*) FROM quiz_attempts a JOIN quiz_sessions s2 ON s2.id = a.session_id"
-        "   JOIN members m2 ON m2.id = s2.member_id WHERE s2.day BETWEEN :start AND :end"
-        f"   AND {same_group} AND a.correct IS NOT NULL) AS answered,"
-        " (SELECT COUNT(*) FROM quiz_attempts a JOIN quiz_sessions s2 ON s2.id = a.session_id"
-        "   JOIN members m2 ON m2.id = s2.member_id WHERE s2.day BETWEEN :start AND :end"
-        f"   AND {same_group} AND a.correct = 1) AS right"
-        " FROM members m JOIN branches b ON b.id = m.branch_id"
-        " LEFT JOIN party_groups g ON g.id = m.group_id"
-        " LEFT JOIN quiz_sessions s ON s.member_id = m.id AND s.kind = 'daily'"
-        "   AND s.finished_at IS NOT NULL AND s.day BETWEEN :start AND :end"
-        f" WHERE m.active = 1{where}"
-        " GROUP BY m.branch_id, m.group_id, b.id, b.name, g.id, g.name"
-        " ORDER BY b.id, g.id NULLS FIRST",
-        {"start": start, "end": end, **params},
-    )
+    """Per 支部 and 党小组, between two days: active members, active members who finished at
+    least one daily set (takers) and their finished daily sets, and the answers of all sets
+    (daily and practice) of the group's members with how many were right. From the sets'
+    own tallies (quiz_sessions.answered / .correct), not from every answer."""
+    scope = " AND m.branch_id = :branch_id" if branch_id is not None else ""
+    params: dict[str, Any] = {"start": start, "end": end, "branch_id": branch_id}
+    with store.read():
+        groups = store.query(
+            "SELECT m.branch_id, m.group_id, b.name AS branch, g.name AS grp,"
+            " SUM(m.active) AS members FROM members m JOIN branches b ON b.id = m.branch_id"
+            " LEFT JOIN party_groups g ON g.id = m.group_id"
+            f" WHERE 1 = 1{scope}"
+            " GROUP BY m.branch_id, m.group_id, b.name, g.name",
+            params,
+        )
+        people = {
+            int(r["id"]): r
+            for r in store.query(
+                f"SELECT m.id, m.branch_id, m.group_id, m.active FROM members m WHERE 1 = 1{scope}",
+                params,
+            )
+        }
+        per_member = store.query(
+            "SELECT member_id,"
+            " SUM(CASE WHEN kind = 'daily' AND finished_at IS NOT NULL THEN 1 ELSE 0 END)"
+            " AS sets, SUM(answered) AS answered, SUM(correct) AS correct"
+            " FROM quiz_sessions WHERE day BETWEEN :start AND :end GROUP BY member_id",
+            params,
+        )
+    out: dict[tuple[int, int | None], dict[str, Any]] = {}
+    for g in groups:
+        if not g["members"]:
+            continue  # only deactivated members: the group is gone from the roster
+        out[(g["branch_id"], g["group_id"])] = {
+            "branch": g["branch"],
+            "grp": g["grp"] if g["grp"] is not None else "（未分组）",
+            "members": int(g["members"]),
+            "takers": 0,
+            "sets": 0,
+            "answered": 0,
+            "right": 0,
+        }
+    for r in per_member:
+        person = people.get(int(r["member_id"]))
+        row = out.get((person["branch_id"], person["group_id"])) if person else None
+        if person is None or row is None:
+            continue
+        row["answered"] += int(r["answered"] or 0)
+        row["right"] += int(r["correct"] or 0)
+        if person["active"] and int(r["sets"] or 0):
+            row["takers"] += 1
+            row["sets"] += int(r["sets"])
+    return [out[k] for k in sorted(out, key=lambda k: (k[0], -1 if k[1] is None else k[1]))]
 
 
 def question_results(
     store: Store, start: str, end: str, branch_id: int | None = None
 ) -> list[dict[str, Any]]:
-    """Per question: how often it was answered and answered right (daily and practice)."""
-    where, params = _scope(branch_id)
+    """Per question: how often it was answered and answered right (daily and practice). For
+    the whole organization from the daily tallies (quiz_results); for one 支部 from its
+    members' sets."""
+    if branch_id is None:
+        return store.query(
+            "SELECT question_id, SUM(answered) AS answered, SUM(correct) AS right"
+            " FROM quiz_results WHERE day BETWEEN :start AND :end GROUP BY question_id",
+            {"start": start, "end": end},
+        )
     return store.query(
         "SELECT a.question_id, COUNT(*) AS answered, SUM(a.correct) AS right"
-        " FROM quiz_attempts a JOIN quiz_sessions s ON s.id = a.session_id"
-        " JOIN members m ON m.id = s.member_id"
-        f" WHERE a.correct IS NOT NULL AND s.day BETWEEN :start AND :end{where}"
-        " GROUP BY a.question_id",
-        {"start": start, "end": end, **params},
+        " FROM members m JOIN quiz_sessions s ON s.member_id = m.id"
+        " JOIN quiz_attempts a ON a.session_id = s.id"
+        " WHERE m.branch_id = :branch_id AND s.day BETWEEN :start AND :end"
+        " AND a.correct IS NOT NULL GROUP BY a.question_id",
+        {"start": start, "end": end, "branch_id": branch_id},
     )
 
 

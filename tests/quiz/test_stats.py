@@ -140,3 +140,72 @@ def test_import_and_export_commands(tmp_path: Path) -> None:
     code, out = run(tmp_path, "import-quizzes", str(tmp_path / "bad.xlsx"), quiz_dir=quiz_dir)
     assert code != 0 and "第3行：答案 C 不在选项中" in out and "未导入任何题目" in out
     assert len(list(quiz_dir.glob("*.yaml"))) == 1
+
+
+def _recount(store: Store, start: str, end: str) -> tuple[dict[str, tuple[int, int]], int, int]:
+    """Per question and in all, straight from every answer (what the tallies must equal)."""
+    rows = store.query(
+        "SELECT a.question_id, COUNT(*) AS n, SUM(a.correct) AS r FROM quiz_attempts a"
+        " JOIN quiz_sessions s ON s.id = a.session_id WHERE s.day BETWEEN :start AND :end"
+        " AND a.correct IS NOT NULL GROUP BY a.question_id",
+        {"start": start, "end": end},
+    )
+    per = {r["question_id"]: (int(r["n"]), int(r["r"])) for r in rows}
+    return per, sum(n for n, _ in per.values()), sum(r for _, r in per.values())
+
+
+def test_the_tallies_equal_a_recount_of_the_answers(tmp_path: Path) -> None:
+    """quiz-stats reads tallies kept as answers come in (quiz_sessions.answered / .correct and
+    quiz_results), not every answer: they must say what a recount says, practice sets and
+    skips included, and a range that cuts through the days."""
+    store = seed(tmp_path)
+    bank = basic_bank()
+    who = int(store.scalar("SELECT id FROM members WHERE name = '张伟'"))
+    sid = play.start_set(store, bank, who, "2026-12-02", "practice", 5, "2026-12-02T10:00:00+08:00")
+    assert sid is not None
+    session = store_quiz.get_session(store, sid)
+    cur = play.current(store, bank, sid)
+    assert session is not None and cur is not None
+    play.present(store, who, "2026-12-02", cur, "2026-12-02T10:00:00+08:00")
+    play.submit(store, who, session, cur, None, "2026-12-02T10:00:00+08:00")  # 跳过: wrong
+    for start, end in (("2026-12-01", "2026-12-31"), ("2026-12-02", "2026-12-02")):
+        stats = store_quiz.question_results(store, start, end)
+        per, answered, right = _recount(store, start, end)
+        assert {r["question_id"]: (r["answered"], r["right"]) for r in stats} == per
+        groups = store_quiz.participation(store, start, end)
+        assert sum(g["answered"] for g in groups) == answered
+        assert sum(g["right"] for g in groups) == right
+    store.close()
+
+
+def test_migration_0051_fills_the_tallies_from_existing_answers(tmp_path: Path) -> None:
+    store = seed(tmp_path)
+    store.execute("DELETE FROM quiz_results")
+    store.execute("UPDATE quiz_sessions SET answered = 0, correct = 0")
+    from storage.migrate import available
+
+    step = next(m for m in available() if m.version == "0051_quiz_tallies")
+    with store.tx():
+        step.upgrade(_FillOnly(store))
+    per, answered, right = _recount(store, "2026-12-01", "2026-12-31")
+    stats = store_quiz.question_results(store, "2026-12-01", "2026-12-31")
+    assert {r["question_id"]: (r["answered"], r["right"]) for r in stats} == per
+    assert store.scalar("SELECT SUM(answered) FROM quiz_sessions") == answered == 15
+    assert store.scalar("SELECT SUM(correct) FROM quiz_sessions") == right == 10
+    store.close()
+
+
+class _FillOnly:
+    """Runs a migration's data statements on a database that already has its tables."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def add_column(self, *args: object) -> None:
+        pass
+
+    def create_table(self, *args: object) -> None:
+        pass
+
+    def execute(self, sql: str, params: dict[str, object] | None = None) -> object:
+        return self.store.execute(sql, params)
