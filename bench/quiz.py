@@ -103,11 +103,14 @@ def main() -> None:
         base.append(timed(router, openid, "我的积分", seq)[0])
         took, reply = timed(router, openid, "答题", seq)
         quiz.append(took)
-        for _ in range(10):  # five questions; a judge question gets 对, the rest A
+        for _ in range(10):  # five questions: a judge question gets 对, a blank 跳过, the rest A
             if HEADER not in reply or "本组答完" in reply:
                 break
             last = reply.rsplit("题 · ", 1)[1]
-            took, reply = timed(router, openid, "对" if last.startswith("判断题") else "A", seq)
+            answer = (
+                "对" if last.startswith("判断题") else "跳过" if last.startswith("填空题") else "A"
+            )
+            took, reply = timed(router, openid, answer, seq)
             quiz.append(took)
         assert "本组答完" in reply, reply
         base.append(timed(router, openid, "帮助", seq)[0])

@@ -189,3 +189,16 @@ def test_database_urls() -> None:
     assert describe("var/dangjian.db") == "var/dangjian.db"
     with pytest.raises(ValueError, match="postgresql://"):
         database_url("mysql://u@h/db")
+
+
+def test_bulk_insert_loads_rows_in_the_transaction(new_db: Callable[..., str]) -> None:
+    store = open_store(new_db("bulk.db"))
+    rows = ((i, f"支部{i}") for i in range(1, 25_001))  # more than one batch, from a generator
+    with store.tx():
+        assert store.bulk_insert("branches", ("id", "name"), rows) == 25_000
+    assert store.scalar("SELECT COUNT(*) FROM branches") == 25_000
+    assert store.scalar("SELECT name FROM branches WHERE id = 24999") == "支部24999"
+    with pytest.raises(RuntimeError), store.tx():
+        store.bulk_insert("branches", ("id", "name"), [(30_000, "甲")])
+        raise RuntimeError  # rolled back with the transaction
+    assert store.scalar("SELECT COUNT(*) FROM branches") == 25_000
