@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from storage.db import Store
 
@@ -44,6 +45,25 @@ def members_checked_in(store: Store, day: str) -> set[int]:
         int(r["member_id"])
         for r in store.query("SELECT member_id FROM checkins WHERE day = :day", {"day": day})
     }
+
+
+def progress(
+    store: Store, day: str, branch_id: int, group_id: int | None = None
+) -> list[dict[str, Any]]:
+    """未完成: the active members of a 支部 (or of one of its 党小组), each with whether they
+    checked in and finished the daily quiz on `day`. One query; each member is looked up by
+    key, however much the rest of the organization did that day."""
+    scope = " AND m.group_id = :group_id" if group_id is not None else ""
+    rows = store.query(
+        "SELECT m.id, m.name,"
+        " EXISTS (SELECT 1 FROM checkins c WHERE c.member_id = m.id AND c.day = :day)"
+        " AS checked,"
+        " EXISTS (SELECT 1 FROM quiz_sessions s WHERE s.member_id = m.id AND s.day = :day"
+        " AND s.kind = 'daily' AND s.finished_at IS NOT NULL) AS quizzed"
+        f" FROM members m WHERE m.branch_id = :branch_id AND m.active = 1{scope} ORDER BY m.id",
+        {"day": day, "branch_id": branch_id, "group_id": group_id},
+    )
+    return [{**r, "checked": bool(r["checked"]), "quizzed": bool(r["quizzed"])} for r in rows]
 
 
 def days_per_member(store: Store, start: str, end: str) -> dict[int, int]:

@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 from bot.dialog.types import Context, Reply
-from bot.jobs.schedule import quiz_finished, spec
+from bot.jobs.schedule import spec
 from bot.meetings import names
-from storage import checkins, members
+from storage import checkins
 
 
 def unfinished(ctx: Context, args: str) -> Reply | str | None:
     member = ctx.member
     assert member is not None
-    if member.role == "党小组长" and member.group_id is not None:
-        people = members.all_active(ctx.store, branch_id=member.branch_id, group_id=member.group_id)
+    group = member.group_id if member.role == "党小组长" else None
+    if group is not None:
         scope = f"{member.branch} · {member.group}"
     else:
-        people = members.all_active(ctx.store, branch_id=member.branch_id)
         scope = member.branch
-    checked = checkins.members_checked_in(ctx.store, ctx.today)
-    quizzed = quiz_finished(ctx.store, ctx.today)
-    no_checkin = [m.name for m in people if m.id not in checked]
-    no_quiz = [m.name for m in people if m.id not in quizzed]
-    neither = [m.name for m in people if m.id not in checked and m.id not in quizzed]
+    # Only this 支部's (or 党小组's) people, each looked up: never the whole day's check-ins.
+    people = checkins.progress(ctx.store, ctx.today, member.branch_id, group)
+    no_checkin = [p["name"] for p in people if not p["checked"]]
+    no_quiz = [p["name"] for p in people if not p["quizzed"]]
+    neither = [p["name"] for p in people if not p["checked"] and not p["quizzed"]]
     day = f"{ctx.now.month}月{ctx.now.day}日"
     if not no_checkin and not no_quiz:
         return f"{day} {scope} {len(people)} 人都已完成打卡和答题，真棒！"
