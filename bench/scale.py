@@ -78,8 +78,39 @@ def size_of(store: Store, target: str) -> int:
     return int(store.scalar("SELECT pg_database_size(current_database())"))
 
 
+def who_sends(
+    store: Store, shape: Shape, day: str, samples: int, skip: int = 0
+) -> dict[str, list[int]]:
+    """Senders per command: 答题 from members with no set on `day` yet, 未完成 from the
+    secretaries, the rest from anyone; `skip` leaves out the first ones (a second run)."""
+    idle = [
+        int(r["id"])
+        for r in store.query(
+            "SELECT m.id FROM members m WHERE m.role = '党员' AND NOT EXISTS (SELECT 1 FROM"
+            " quiz_sessions s WHERE s.member_id = m.id AND s.day = :day) ORDER BY m.id"
+            " LIMIT :n",
+            {"day": day, "n": samples + skip},
+        )
+    ][skip:]
+    secretaries = [
+        int(r["id"]) for r in store.query("SELECT id FROM members WHERE role = '支部书记'")
+    ]
+    rng = random.Random(5 + skip)
+    everyone = range(shape.groups + 1, shape.members + 1)
+    out: dict[str, list[int]] = {}
+    for command in COMMANDS:
+        if command == "答题":
+            out[command] = [idle[i % len(idle)] for i in range(samples)]
+        elif command == "未完成":
+            out[command] = [secretaries[i % len(secretaries)] for i in range(samples)]
+        else:
+            out[command] = [rng.choice(everyone) for _ in range(samples)]
+    return out
+
+
 def latencies(target: str, shape: Shape, samples: int) -> dict[str, list[float]]:
-    """Each command from `samples` members (未完成: secretaries), interleaved."""
+    """Each command from `samples` members (未完成: secretaries), interleaved, through the
+    router in process."""
     from bot.clock import FixedClock
     from bot.config import SHIPPED_CONTENT, SHIPPED_QUIZZES, load_settings
     from bot.dialog.router import Router
@@ -97,33 +128,13 @@ def latencies(target: str, shape: Shape, samples: int) -> dict[str, list[float]]
     services = build_services(settings, clock=FixedClock(EVENING))
     store = services.store
     router = Router(services)
-    rng = random.Random(5)
-    last = shape.last_day
-    # 答题 from members who have no set today yet; 未完成 from secretaries
-    idle = [
-        int(r["id"])
-        for r in store.query(
-            "SELECT m.id FROM members m WHERE m.role = '党员' AND NOT EXISTS (SELECT 1 FROM"
-            " quiz_sessions s WHERE s.member_id = m.id AND s.day = :day) LIMIT 5000",
-            {"day": last},
-        )
-    ]
-    secretaries = [
-        int(r["id"]) for r in store.query("SELECT id FROM members WHERE role = '支部书记'")
-    ]
-    everyone = range(shape.groups + 1, shape.members + 1)
+    senders = who_sends(store, shape, shape.last_day, samples)
     times: dict[str, list[float]] = {c: [] for c in COMMANDS}
-    seq = 0
     for i in range(samples):
         for command in COMMANDS:
-            if command == "答题":
-                who = idle[i % len(idle)]
-            elif command == "未完成":
-                who = secretaries[i % len(secretaries)]
-            else:
-                who = rng.choice(everyone)
-            seq += 1
-            inbound = Inbound("wechat", f"s{who}", "text", text=command, msg_id=f"9{seq}")
+            inbound = Inbound(
+                "wechat", f"s{senders[command][i]}", "text", text=command, msg_id=f"9{i}"
+            )
             t0 = time.perf_counter()
             outcome = router.handle(inbound, lambda r: r.text.encode())
             times[command].append(time.perf_counter() - t0)
@@ -146,8 +157,45 @@ def mix_requests(shape: Shape, count: int, first: int) -> list[tuple[str, bytes]
     return out
 
 
-def throughput(target: str, shape: Shape, seconds: float, logdir: Path) -> list[tuple[str, Load]]:
-    """The mix against `serve`, without and with 未完成 once a second, interleaved."""
+def http_latencies(port: int, senders: dict[str, list[int]]) -> dict[str, list[float]]:
+    """The same commands as signed callbacks to `serve`, one at a time (what a member waits)."""
+    import http.client
+
+    times: dict[str, list[float]] = {c: [] for c in COMMANDS}
+    samples = len(senders[COMMANDS[0]])
+    for i in range(samples):
+        for n, command in enumerate(COMMANDS):
+            path, body = signed_text(
+                TOKEN, f"s{senders[command][i]}", command, 10**12 + i * 10 + n, f"h{i}-{n}"
+            )
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            t0 = time.perf_counter()
+            conn.request("POST", path, body, {"Content-Type": "text/xml"})
+            reply = conn.getresponse()
+            reply.read()
+            times[command].append(time.perf_counter() - t0)
+            conn.close()
+            assert reply.status == 200, (command, reply.status)
+    return times
+
+
+def show_latencies(times: dict[str, list[float]]) -> None:
+    base = statistics.median(times["帮助"])
+    print(f"{'command':<10}{'p50 ms':>9}{'p99 ms':>9}{'p50 / 帮助':>12}")
+    for command in COMMANDS:
+        p50 = statistics.median(times[command])
+        print(
+            f"{command:<10}{p50 * 1000:>9.1f}{pct(times[command], 0.99):>9.1f}{p50 / base:>12.1f}"
+        )
+
+
+def throughput(
+    target: str, shape: Shape, args: argparse.Namespace, logdir: Path
+) -> list[tuple[str, Load]]:
+    """Latencies over HTTP, then the mix against `serve`, without and with 未完成 once a
+    second, interleaved."""
+    from bot.clock import SystemClock, day_of
+
     port = free_port()
     env = {
         **os.environ,
@@ -162,12 +210,21 @@ def throughput(target: str, shape: Shape, seconds: float, logdir: Path) -> list[
         logdir / "serve.log",
     )
     results: list[tuple[str, Load]] = []
+    seconds = args.seconds
     try:
         wait_up(port)
+        store = open_store(target)
+        today = day_of(SystemClock().now())  # what `serve` calls today
+        senders = who_sends(store, shape, today, args.samples, skip=args.samples)
+        store.close()
+        print("\nlatency over HTTP (signed callbacks to serve, one at a time)")
+        show_latencies(http_latencies(port, senders))
         n = 0
         warm = mix_requests(shape, 300, n)
         n += 300
         drive(port, warm, 3, 4)
+        print("\nthroughput of the mix (serve, 2 workers)")
+        print(HEADER)
         for label in ("without", "with", "without", "with"):
             stop_flag = threading.Event()
             sent: list[float] = []
@@ -179,6 +236,7 @@ def throughput(target: str, shape: Shape, seconds: float, logdir: Path) -> list[
             batch = mix_requests(shape, int(seconds * 3000), n)
             n += len(batch) + 1000
             results.append((f"mix {label} 未完成", drive(port, batch, seconds, 8)))
+            print(results[-1][1].row(results[-1][0]))
             stop_flag.set()
             if label == "with":
                 secretary.join()
@@ -238,18 +296,9 @@ def run_engine(
         f" {size / shape.members / 1e3:.0f} kB per member-year"
     )
     times = latencies(target, shape, args.samples)
-    base = statistics.median(times["帮助"])
-    print(f"\n{'command':<10}{'p50 ms':>9}{'p99 ms':>9}{'p50 / 帮助':>12}")
-    for command in COMMANDS:
-        p50 = statistics.median(times[command])
-        print(
-            f"{command:<10}{p50 * 1000:>9.1f}{pct(times[command], 0.99):>9.1f}{p50 / base:>12.1f}"
-        )
-    print("\nthroughput of the mix (serve, 2 workers)")
-    print(HEADER)
-    loads = throughput(target, shape, args.seconds, logdir)
-    for label, load in loads:
-        print(load.row(label))
+    print("\nlatency in process (the router, no HTTP)")
+    show_latencies(times)
+    loads = throughput(target, shape, args, logdir)
     without = statistics.mean(x.rps for label, x in loads if "without" in label)
     with_ = statistics.mean(x.rps for label, x in loads if "without" not in label)
     print(f"with 未完成 / without: {with_ / without:.2f} (target >= 0.90)")
