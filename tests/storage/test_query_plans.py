@@ -48,8 +48,16 @@ HISTORY = {
     "meetings",
     "meeting_members",
     "custom_quota",
+    "reflection_prints",
+    "claims",
+    "commitments",
 }
 NOT_MINE = {"points"}  # issue 12
+# A 心得 long enough to earn (bot/points/reflections.MIN_CHARS).
+REFLECTION = (
+    "今天学习了三会一课制度，明白了支部党员大会、支委会、党小组会和党课各自多久开一次，"
+    "也知道了不能参加时要事先请假，以后每次会议我都按时参加并认真做好记录。"
+)
 
 
 @pytest.fixture
@@ -75,13 +83,15 @@ def _conversation(peer: WeChatPeer, clock: FixedClock) -> None:
     peer.services.quizzes = bank = fixture_bank()  # type: ignore[attr-defined]
     zhang = bound(peer, "o-zw", "张伟", "13800000003")
     secretary = bound(peer, "o-sec", "王建国", "13800000001")
-    for text in ("帮助", "打卡", "打卡", "心得 今天学习了三会一课制度，很有收获", "错题"):
+    for text in ("帮助", "打卡", "打卡", "心得 " + REFLECTION, "错题"):
         zhang.say(text)
     reply = zhang.say("答题")
     wrong = True
     while "题 · " in reply and "本组答完" not in reply:
         reply = zhang.say(wrong_answer(reply, bank) if wrong else right_answer(reply, bank))
         wrong = not wrong
+    zhang.say("承诺 每月带头完成学习打卡，帮助身边零售户用好助手")
+    zhang.say("申报 志愿服务 参加社区禁烟宣传两小时")
     zhang.say("再练一组")
     zhang.say("退出")
     zhang.say("错题")
