@@ -61,6 +61,8 @@ REQUIRED_IDS = {
 }
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 SYNONYM_HEADER = "variant\tcanonical"
+REWRITES_FILE = "rewrites.tsv"
+REWRITE_HEADER = "written\tmeant"
 
 
 @dataclass(frozen=True)
@@ -235,8 +237,11 @@ def load_entries(
     return [entry for _, _, entry in ordered], errors
 
 
-def read_synonyms(path: Path) -> tuple[dict[str, str], list[ContentError]]:
-    """variant → canonical from a two-column TSV with the header `variant<TAB>canonical`."""
+def read_synonyms(
+    path: Path, header: str = SYNONYM_HEADER
+) -> tuple[dict[str, str], list[ContentError]]:
+    """variant → canonical from a two-column TSV with the header `variant<TAB>canonical` (or
+    another header: rewrites.tsv has `written<TAB>meant`)."""
     from bot.knowledge.analyzer import fold
 
     mapping: dict[str, str] = {}
@@ -247,17 +252,17 @@ def read_synonyms(path: Path) -> tuple[dict[str, str], list[ContentError]]:
         lines = read_text(path).splitlines()
     except ContentError as exc:
         return mapping, [exc]
-    if not lines or lines[0].strip() != SYNONYM_HEADER:
-        errors.append(
-            ContentError(path, "the first line must be the header variant<TAB>canonical", 1)
-        )
+    if not lines or lines[0].strip() != header:
+        shown = header.replace("\t", "<TAB>")
+        errors.append(ContentError(path, f"the first line must be the header {shown}", 1))
     first_line: dict[str, int] = {}
     for number, line in enumerate(lines[1:], start=2):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         parts = line.rstrip("\r\n").split("\t")
         if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
-            errors.append(ContentError(path, "expected two columns: variant<TAB>canonical", number))
+            shown = header.replace("\t", "<TAB>")
+            errors.append(ContentError(path, f"expected two columns: {shown}", number))
             continue
         variant, canonical = fold(parts[0].strip()), fold(parts[1].strip())
         if " " in variant or " " in canonical:
@@ -345,6 +350,18 @@ def read_all_synonyms(content: Folders) -> tuple[dict[str, str], list[ContentErr
     return mapping, errors
 
 
+def read_all_rewrites(content: Folders) -> tuple[dict[str, str], list[ContentError]]:
+    """What people type → what they mean (typos, homophones, dialect): dict/rewrites.tsv of
+    every layer, added up (a site's line for the same text wins)."""
+    mapping: dict[str, str] = {}
+    errors: list[ContentError] = []
+    for path in dict_files(content, REWRITES_FILE):
+        found, problems = read_synonyms(path, REWRITE_HEADER)
+        mapping.update(found)
+        errors.extend(problems)
+    return mapping, errors
+
+
 def validate(content: Folders) -> list[ContentError]:
     """Everything wrong with the library: entries, required ids, and the dictionaries."""
     roots = layers(content)
@@ -376,6 +393,7 @@ def validate(content: Folders) -> list[ContentError]:
     for path in dict_files(content, "userdict.txt"):
         errors.extend(check_userdict(path))
     errors.extend(read_all_synonyms(content)[1])
+    errors.extend(read_all_rewrites(content)[1])
     foreign, problems = read_all_wordlists(content, FOREIGN_FILE)
     errors.extend(problems)
     anchors, problems = read_all_wordlists(content, ANCHORS_FILE)

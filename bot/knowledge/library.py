@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.content import Folders, layers, log_problems
-from bot.knowledge.analyzer import Analyzer, fold
+from bot.knowledge.analyzer import ASKING, Analyzer, dictionary_nouns, fold
 from bot.knowledge.entries import (
     ANCHORS_FILE,
     FOREIGN_FILE,
@@ -27,6 +27,7 @@ from bot.knowledge.entries import (
     load_entries,
     option_order,
     policy_files,
+    read_all_rewrites,
     read_all_synonyms,
     read_all_wordlists,
 )
@@ -60,11 +61,13 @@ UNKNOWN_WEIGHT = 0.5
 POOL = 5  # BM25F candidates, re-ordered after the gates (which can push an entry down)
 # Ask back: the best entry (at least CLARIFY_MIN) has siblings, and what comes within
 # CLARIFY_MARGIN of it are only its siblings.
-CLARIFY_MARGIN = 0.08
+CLARIFY_MARGIN = 0.04
 CLARIFY_MIN = SUGGEST
 # A question that names another domain's thing (团费, 驾驶证, 酒类许可证 …) and nothing of ours
 # (烟, 党 …): entries that are not about that thing keep only this share of their confidence.
 FOREIGN_FACTOR = 0.5
+# A question that names a thing (noun) the library has never seen, and nothing of ours.
+STRANGE_FACTOR = 0.7
 # A specialised entry (declares qualifiers) asked without any of them.
 QUALIFIER_FACTOR = 0.8
 # A question with one of an entry's excludes.
@@ -98,6 +101,8 @@ class Query:
     foreign: tuple[str, ...] = ()  # other domains' things it names, when nothing of ours
     rest: tuple[str, ...] = ()  # when foreign: the words of the question outside those names
     ideal: float = 0.0  # the most any entry could score for these terms
+    # things (nouns) the library has never heard of, when nothing of ours is named
+    strange: tuple[str, ...] = ()
 
 
 class Library:
@@ -160,12 +165,15 @@ class Library:
         synonyms, dict_errors = read_all_synonyms(content)
         foreign, foreign_errors = read_all_wordlists(content, FOREIGN_FILE)
         anchors, anchor_errors = read_all_wordlists(content, ANCHORS_FILE)
+        rewrites, rewrite_errors = read_all_rewrites(content)
         log_problems(
-            "policy library", [*errors, *dict_errors, *foreign_errors, *anchor_errors], skipped
+            "policy library",
+            [*errors, *dict_errors, *rewrite_errors, *foreign_errors, *anchor_errors],
+            skipped,
         )
         library = cls(
             entries,
-            Analyzer(dict_files(content, "userdict.txt"), synonyms),
+            Analyzer(dict_files(content, "userdict.txt"), synonyms, rewrites),
             foreign,
             anchors,
         )
@@ -182,8 +190,9 @@ class Library:
     def query(self, text: str) -> Query:
         text = text[:200]
         words, bigrams = self.analyzer.terms(text)
-        folded = fold(text)
+        folded = self.analyzer.rewrite(fold(text))
         foreign, rest = self._foreign(folded, words)
+        strange = () if foreign else self._strange(folded, words)
         return Query(
             words,
             bigrams,
@@ -191,6 +200,7 @@ class Library:
             foreign,
             tuple(self.analyzer.terms(rest)[0]) if foreign else (),
             self.index.ideal(words, bigrams),
+            strange,
         )
 
     def _foreign(self, folded: str, words: Sequence[str]) -> tuple[tuple[str, ...], str]:
@@ -215,6 +225,14 @@ class Library:
             return (), folded
         return tuple(found), rest
 
+    def _strange(self, folded: str, words: Sequence[str]) -> tuple[str, ...]:
+        """Nouns the library has never seen (交警, 饭馆, 股东大会), unless the question names
+        something of ours: the question is probably about another domain's thing."""
+        if any(anchor in folded for anchor in self.anchors):
+            return ()
+        nouns = dictionary_nouns()
+        return tuple(w for w in dict.fromkeys(words) if w not in self.index.word_idf and w in nouns)
+
     def rank(self, text: str, k: int = MAX_SUGGESTIONS) -> list[Hit]:
         """The k best entries, best first: BM25F candidates ordered after the domain gate,
         qualifiers and excludes, each with its calibrated confidence as the score."""
@@ -222,6 +240,8 @@ class Library:
 
     def _rank(self, q: Query, k: int) -> list[Hit]:
         if not q.words and not q.bigrams:
+            return []
+        if q.words and all(w in ASKING for w in q.words):  # 今天几号: asks about nothing
             return []
         top = self.index.top(q.words, q.bigrams, max(k, POOL))
         # BM25F orders the candidates (it ranks better than the confidence), after the gates
@@ -240,6 +260,8 @@ class Library:
         factor = 1.0
         if q.foreign and not self._about_it(q, doc):
             factor *= FOREIGN_FACTOR
+        if q.strange:
+            factor *= STRANGE_FACTOR
         qualifiers = self.qualifiers[doc]
         if qualifiers and not any(w in q.text for w in qualifiers):
             factor *= QUALIFIER_FACTOR
@@ -287,9 +309,13 @@ class Library:
             return SearchResult(None)
         best = hits[0]
         if best.entry.siblings and best.score >= CLARIFY_MIN:
-            close = [h for h in hits[1:] if h.score >= max(best.score - CLARIFY_MARGIN, SUGGEST)]
-            # only when what competes with the best entry is its own alternatives
-            if close and all(h.entry.id in best.entry.siblings for h in close):
+            runner = hits[1] if len(hits) > 1 else None
+            # only when the closest competitor of the best entry is one of its alternatives
+            if (
+                runner is not None
+                and runner.entry.id in best.entry.siblings
+                and runner.score >= max(best.score - CLARIFY_MARGIN, SUGGEST)
+            ):
                 group = [self.by_id[i] for i in sorted(group_of(best.entry)) if i in self.by_id]
                 named = [e for e in group if any(fold(w) in q.text for w in e.picks)]
                 if len(named) == 1:

@@ -33,7 +33,7 @@ def test_ask_json(env: dict[str, str]) -> None:
 
 
 def test_ask_stdin_one_json_per_line(env: dict[str, str]) -> None:
-    lines = "今天天气怎么样\n\n小孩来买烟能卖吗\n许可证\n"
+    lines = "今天天气怎么样\n\n小孩来买烟能卖吗\n处罚\n"
     result = CliRunner().invoke(main, ["ask", "-", "--json"], input=lines, env=env)
     assert result.exit_code == 0, result.output
     docs = [json.loads(line) for line in result.output.splitlines()]
