@@ -280,6 +280,8 @@ class Router:
             result = intent.handler(ctx, args)
             if result is not None:
                 return intent.name, _reply(result)
+        if _near_command(text):  # 我的积份: one character off a command, not a question
+            return "fallback", Reply(self.fallback(ctx, raw, text))
         from bot.dialog.handlers import ask  # tier 3 and 4
 
         result = ask.answer_question(ctx, raw)
@@ -314,6 +316,18 @@ def read_only_command(raw: str) -> bool:
     text = command_form(raw)
     intent = next((i for i in INTENTS if _match(i, text) is not None), None)
     return intent is not None and intent.read_only
+
+
+def _near_command(text: str) -> bool:
+    """A command word of 3 or more characters with exactly one character different."""
+    for intent in INTENTS:
+        if intent.audience == "hidden":
+            continue
+        for word in intent.words:
+            if len(word) >= 3 and len(word) == len(text) and text != word:
+                if sum(a != b for a, b in zip(word, text, strict=True)) == 1:
+                    return True
+    return False
 
 
 def _match(intent: Intent, text: str) -> str | None:

@@ -61,6 +61,10 @@ ASKING = frozenset(
 
 # A numeral on its own (哪三会 → 三) names nothing; inside words (三会一课, 六有) it stays.
 LONE_NUMERALS = frozenset("一二三四五六七八九十两几")
+# Nor does a Chinese number with its measure word (三个, 十五天, 二十多个, 一年).
+NUMBER_WORD = re.compile(
+    r"^[零〇一二三四五六七八九十百千万两几]+多?[个天条年月次回人元块岁周号点分]?$"
+)
 
 _KEEP = re.compile(r"[0-9a-z\u4e00-\u9fff]+")
 _lock = threading.Lock()
@@ -171,7 +175,7 @@ class Analyzer:
                 if token in STOPWORDS:
                     continue
                 chain.append(token)
-                if token in LONE_NUMERALS:
+                if token in LONE_NUMERALS or NUMBER_WORD.match(token):
                     continue
                 words.append(token)
                 if len(token) > 2:  # search mode: the dictionary sub-words of long words

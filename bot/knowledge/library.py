@@ -9,7 +9,9 @@ the best entry is a confident match, else up to 3 suggestions, else nothing.
 from __future__ import annotations
 
 import logging
+import math
 import re
+import sys
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -58,7 +60,11 @@ COVERAGE_SHARE = 0.2
 RELATIVE_SHARE = 0.1
 STRENGTH_HALF = 10.0  # the BM25F score that counts as half-strength
 UNKNOWN_WEIGHT = 0.5
-POOL = 5  # BM25F candidates, re-ordered after the gates (which can push an entry down)
+POOL = 8  # BM25F candidates, re-ordered after the gates (which can push an entry down)
+# Second stage: a candidate's BM25F score plus this many points times its nearest phrasing's
+# cosine (0..1) orders the candidates; bigrams count this share in that cosine.
+PHRASING_WEIGHT = 20.0
+BIGRAM_SHARE = 0.3
 # Ask back: the best entry (at least CLARIFY_MIN) has siblings, and what comes within
 # CLARIFY_MARGIN of it are only its siblings.
 CLARIFY_MARGIN = 0.04
@@ -93,6 +99,15 @@ class SearchResult:
     question: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Phrasing:
+    """One phrasing of an entry (its title or a question) as terms, with its squared norm."""
+
+    words: tuple[str, ...]
+    bigrams: tuple[str, ...]
+    norm: float
+
+
 @dataclass(frozen=True)
 class Query:
     words: list[str]
@@ -117,8 +132,12 @@ class Library:
         self.analyzer = analyzer
         self.by_id = {e.id: e for e in self.entries}
         self.number = {e.id: n for n, e in enumerate(self.entries)}
-        docs = [self._doc(e) for e in self.entries]
+        said: list[list[tuple[list[str], list[str]]]] = []  # terms of each entry's phrasings
+        docs = [self._doc(e, said) for e in self.entries]
         self.index = Index(docs, WORD_FIELDS, BIGRAM_FIELD)
+        # Each entry's own phrasings (title and questions) for the second stage: how close the
+        # question comes to the nearest one of them.
+        self.phrasings = [[self._phrasing(terms) for terms in entry] for entry in said]
         self.foreign = tuple(sorted({fold(w) for w in foreign if w}, key=lambda w: (-len(w), w)))
         self.anchors = tuple(sorted({fold(w) for w in anchors if w}))
         self._foreign_re = (
@@ -132,9 +151,43 @@ class Library:
         self.qualifiers = [tuple(fold(w) for w in e.qualifiers) for e in self.entries]
         self.excludes = [tuple(fold(w) for w in e.excludes) for e in self.entries]
 
-    def _doc(self, entry: Entry) -> dict[str, list[str]]:
+    def _phrasing(self, terms: tuple[list[str], list[str]]) -> Phrasing:
+        words = tuple(sys.intern(t) for t in set(terms[0]))
+        bigrams = tuple(sys.intern(t) for t in set(terms[1]))
+        norm = sum(self._word_weight(t) for t in words)
+        norm += BIGRAM_SHARE * sum(self._bigram_weight(t) for t in bigrams)
+        return Phrasing(words, bigrams, norm)
+
+    def _word_weight(self, term: str) -> float:
+        return self.index.word_idf.get(term, self.index.unknown_idf) ** 2
+
+    def _bigram_weight(self, term: str) -> float:
+        return self.index.bigram_idf.get(term, self.index.unknown_idf) ** 2
+
+    def _nearest(self, doc: int, weights: tuple[dict[str, float], dict[str, float]]) -> float:
+        """0..1: the cosine (idf² weights, words and bigrams) between the question and the
+        entry's closest phrasing."""
+        words, bigrams = weights
+        norm = sum(words.values()) + BIGRAM_SHARE * sum(bigrams.values())
+        if not norm:
+            return 0.0
+        word, bigram = words.get, bigrams.get
+        best = 0.0
+        for p in self.phrasings[doc]:
+            if p.norm:
+                common = sum([word(t, 0.0) for t in p.words])
+                common += BIGRAM_SHARE * sum([bigram(t, 0.0) for t in p.bigrams])
+                if common:
+                    best = max(best, common / math.sqrt(norm * p.norm))
+        return best
+
+    def _doc(
+        self, entry: Entry, said: list[list[tuple[list[str], list[str]]]]
+    ) -> dict[str, list[str]]:
+        """The entry's terms by field; its phrasings' terms are appended to `said`."""
         doc: dict[str, list[str]] = {"title": [], "questions": [], "keywords": [], "body": []}
         bigrams: list[str] = []
+        said.append([])
         parts: Iterable[tuple[str, str]] = (
             [("title", entry.title)]
             + [("questions", q) for q in entry.questions]
@@ -146,6 +199,8 @@ class Library:
             doc[name].extend(words)
             if name != "body":
                 bigrams.extend(grams)
+            if name in ("title", "questions"):
+                said[-1].append((words, grams))
         doc["bigrams"] = bigrams
         return doc
 
@@ -244,11 +299,18 @@ class Library:
         if q.words and all(w in ASKING for w in q.words):  # 今天几号: asks about nothing
             return []
         top = self.index.top(q.words, q.bigrams, max(k, POOL))
-        # BM25F orders the candidates (it ranks better than the confidence), after the gates
-        order = sorted(
-            ((raw * (factor := self._factor(q, doc)), doc, raw, factor) for doc, raw in top),
-            key=lambda t: (-t[0], t[1]),
+        # BM25F and the nearest phrasing order the candidates (they rank better than the
+        # confidence), after the gates
+        weights = (
+            {t: self._word_weight(t) for t in set(q.words)},
+            {t: self._bigram_weight(t) for t in set(q.bigrams)},
         )
+        scored = []
+        for doc, raw in top:
+            factor = self._factor(q, doc)
+            near = self._nearest(doc, weights)
+            scored.append(((raw + PHRASING_WEIGHT * near) * factor, doc, raw, factor))
+        order = sorted(scored, key=lambda t: (-t[0], t[1]))
         return [
             Hit(self.entries[doc], self._confidence(q, doc, raw, factor))
             for _, doc, raw, factor in order[:k]
@@ -304,7 +366,7 @@ class Library:
         ANSWER (with up to 2 runners-up as suggestions), else up to 3 suggestions from SUGGEST
         up, else nothing."""
         q = self.query(text)
-        hits = self._rank(q, POOL)
+        hits = self._rank(q, MAX_SUGGESTIONS)
         if not hits:
             return SearchResult(None)
         best = hits[0]
