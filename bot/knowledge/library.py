@@ -47,17 +47,21 @@ WORD_FIELDS = (
 )
 BIGRAM_FIELD = Field("bigrams", 0.35, 0.3)
 
-# Calibrated on the entries' own phrasings (leave-one-out), the dev file, a look-alike and an
-# off-topic set (see bench/search.py and README "匹配是怎么做的"): a confidence of at least
+# Calibrated by bench/calibrate.py on the development sets (leave-one-out, the dev file, dev2,
+# dev3, both look-alike sets, off-topic), replaying search() itself: a confidence of at least
 # ANSWER gives an answer; from SUGGEST up, the best entries are offered as suggestions; below
 # SUGGEST nothing is said.
 ANSWER = 0.58
 SUGGEST = 0.4
 MAX_SUGGESTIONS = 3
 # confidence = COVERAGE_SHARE × coverage + RELATIVE_SHARE × (score / the query's best possible
-# score) + the rest × saturated score
+# score) + NEAREST_SHARE × the nearest phrasing's cosine + the rest × saturated score
 COVERAGE_SHARE = 0.2
 RELATIVE_SHARE = 0.1
+# The nearest phrasing already orders the candidates; as a share of the confidence (0.1, with
+# STRANGE_FACTOR 0.8 and ANSWER 0.56) it won 3 development questions but widened the gap
+# between siblings, so 烟草证要带什么材料 got an answer instead of the question back: kept at 0.
+NEAREST_SHARE = 0.0
 STRENGTH_HALF = 10.0  # the BM25F score that counts as half-strength
 UNKNOWN_WEIGHT = 0.5
 POOL = 8  # BM25F candidates, re-ordered after the gates (which can push an entry down)
@@ -88,6 +92,55 @@ _ATTACHED = r"(?:经营|零售|批发|代销|生产)?(?:许可证|许可|证|执
 class Hit:
     entry: Entry
     score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One of the POOL candidates of the second stage, with what its confidence is made of."""
+
+    doc: int
+    raw: float  # BM25F score
+    near: float  # cosine to the entry's nearest phrasing (0..1)
+    factor: float  # the gates' factor (1 when no gate applies)
+
+    @property
+    def order(self) -> float:
+        """What orders the candidates: BM25F plus the nearest phrasing, after the gates."""
+        return (self.raw + PHRASING_WEIGHT * self.near) * self.factor
+
+
+def confidence(
+    coverage: float,
+    relative: float,
+    raw: float,
+    near: float,
+    factor: float,
+    coverage_share: float = COVERAGE_SHARE,
+    relative_share: float = RELATIVE_SHARE,
+    nearest_share: float = NEAREST_SHARE,
+    half: float = STRENGTH_HALF,
+) -> float:
+    """0..1 from its parts (bench/calibrate.py replays it with other shares)."""
+    strength = raw / (raw + half)
+    rest = 1.0 - coverage_share - relative_share - nearest_share
+    score = (
+        coverage_share * coverage
+        + relative_share * relative
+        + nearest_share * near
+        + rest * strength
+    )
+    return round(score * factor, 4)
+
+
+def strange_gate(factor: float, strange: bool, strange_factor: float = STRANGE_FACTOR) -> float:
+    """The gates' factor of an entry, times STRANGE_FACTOR when the question names a thing
+    the library has never heard of (the same for every entry: it scales, never reorders)."""
+    return factor * strange_factor if strange else factor
+
+
+def asks_back(best: float, runner: float) -> bool:
+    """Whether the runner-up (a sibling of the best entry) is close enough to ask back."""
+    return best >= CLARIFY_MIN and runner >= max(best - CLARIFY_MARGIN, SUGGEST)
 
 
 @dataclass(frozen=True)
@@ -163,6 +216,13 @@ class Library:
 
     def _bigram_weight(self, term: str) -> float:
         return self.index.bigram_idf.get(term, self.index.unknown_idf) ** 2
+
+    def _weights(self, q: Query) -> tuple[dict[str, float], dict[str, float]]:
+        """The question's words and bigrams with their idf² weights."""
+        return (
+            {t: self._word_weight(t) for t in set(q.words)},
+            {t: self._bigram_weight(t) for t in set(q.bigrams)},
+        )
 
     def _nearest(self, doc: int, weights: tuple[dict[str, float], dict[str, float]]) -> float:
         """0..1: the cosine (idf² weights, words and bigrams) between the question and the
@@ -294,36 +354,34 @@ class Library:
         return self._rank(self.query(text), k)
 
     def _rank(self, q: Query, k: int) -> list[Hit]:
+        return [Hit(self.entries[c.doc], self._confidence(q, c)) for c in self.candidates(q, k)]
+
+    def candidates(self, q: Query, k: int = POOL) -> list[Candidate]:
+        """The k best candidates, best first: the BM25F pool (at least POOL) ordered by BM25F
+        and the nearest phrasing (they rank better than the confidence), after the gates."""
         if not q.words and not q.bigrams:
             return []
         if q.words and all(w in ASKING for w in q.words):  # 今天几号: asks about nothing
             return []
         top = self.index.top(q.words, q.bigrams, max(k, POOL))
-        # BM25F and the nearest phrasing order the candidates (they rank better than the
-        # confidence), after the gates
-        weights = (
-            {t: self._word_weight(t) for t in set(q.words)},
-            {t: self._bigram_weight(t) for t in set(q.bigrams)},
-        )
-        scored = []
-        for doc, raw in top:
-            factor = self._factor(q, doc)
-            near = self._nearest(doc, weights)
-            scored.append(((raw + PHRASING_WEIGHT * near) * factor, doc, raw, factor))
-        order = sorted(scored, key=lambda t: (-t[0], t[1]))
-        return [
-            Hit(self.entries[doc], self._confidence(q, doc, raw, factor))
-            for _, doc, raw, factor in order[:k]
+        weights = self._weights(q)
+        pool = [
+            Candidate(doc, raw, self._nearest(doc, weights), self._factor(q, doc))
+            for doc, raw in top
         ]
+        return sorted(pool, key=lambda c: (-c.order, c.doc))[:k]
 
     def _factor(self, q: Query, doc: int) -> float:
         """1, less when the question is about another domain's thing (and the entry is not),
-        lacks all of a specialised entry's qualifiers, or has one of its excludes."""
+        names a thing the library has never heard of, lacks all of a specialised entry's
+        qualifiers, or has one of its excludes."""
+        return strange_gate(self.gates(q, doc), bool(q.strange))
+
+    def gates(self, q: Query, doc: int) -> float:
+        """The entry's own gates: the domain gate, qualifiers and excludes."""
         factor = 1.0
         if q.foreign and not self._about_it(q, doc):
             factor *= FOREIGN_FACTOR
-        if q.strange:
-            factor *= STRANGE_FACTOR
         qualifiers = self.qualifiers[doc]
         if qualifiers and not any(w in q.text for w in qualifiers):
             factor *= QUALIFIER_FACTOR
@@ -340,25 +398,27 @@ class Library:
         postings = (self.index.words.get(w) for w in q.rest)
         return any(p is not None and p.weight_of(doc) > 0 for p in postings)
 
-    def _confidence(self, q: Query, doc: int, raw: float, factor: float = 1.0) -> float:
+    def parts(self, q: Query, c: Candidate) -> tuple[float, float]:
+        """The coverage (unknown words count half) and the score relative to the best any
+        entry could score for these terms."""
+        cov = self.index.coverage(c.doc, q.words, UNKNOWN_WEIGHT) if q.words else 0.0
+        relative = min(c.raw / q.ideal, 1.0) if q.ideal > 0 else 0.0
+        return cov, relative
+
+    def _confidence(self, q: Query, c: Candidate) -> float:
         """0..1: how strongly the entry matches (saturated BM25F, and relative to the best any
-        entry could score for these words) and how much of the question's information it
-        covers (unknown words count half); times the gates' factor."""
-        cov = self.index.coverage(doc, q.words, UNKNOWN_WEIGHT) if q.words else 0.0
-        strength = raw / (raw + STRENGTH_HALF)
-        relative = min(raw / q.ideal, 1.0) if q.ideal > 0 else 0.0
-        score = (
-            COVERAGE_SHARE * cov
-            + RELATIVE_SHARE * relative
-            + (1.0 - COVERAGE_SHARE - RELATIVE_SHARE) * strength
-        )
-        return round(score * factor, 4)
+        entry could score for these words), how much of the question's information it covers
+        and how close its nearest phrasing comes; times the gates' factor."""
+        return confidence(*self.parts(q, c), c.raw, c.near, c.factor)
 
     def _score_of(self, q: Query, entry_id: str) -> float:
         doc = self.number[entry_id]
         raw = sum(p.weight_of(doc) for t in set(q.words) if (p := self.index.words.get(t)))
         raw += sum(p.weight_of(doc) for t in set(q.bigrams) if (p := self.index.bigrams.get(t)))
-        return self._confidence(q, doc, raw, self._factor(q, doc))
+        weights = self._weights(q)
+        return self._confidence(
+            q, Candidate(doc, raw, self._nearest(doc, weights), self._factor(q, doc))
+        )
 
     def search(self, text: str) -> SearchResult:
         """Ask back when the best entry and one of its declared siblings are close (unless the
@@ -370,25 +430,29 @@ class Library:
         if not hits:
             return SearchResult(None)
         best = hits[0]
-        if best.entry.siblings and best.score >= CLARIFY_MIN:
-            runner = hits[1] if len(hits) > 1 else None
-            # only when the closest competitor of the best entry is one of its alternatives
-            if (
-                runner is not None
-                and runner.entry.id in best.entry.siblings
-                and runner.score >= max(best.score - CLARIFY_MARGIN, SUGGEST)
-            ):
-                group = [self.by_id[i] for i in sorted(group_of(best.entry)) if i in self.by_id]
-                named = [e for e in group if any(fold(w) in q.text for w in e.picks)]
-                if len(named) == 1:
-                    return SearchResult(Hit(named[0], self._score_of(q, named[0].id)))
-                options = option_order(named if len(named) > 1 else group)
-                choices = [Hit(e, self._score_of(q, e.id)) for e in options]
-                return SearchResult(None, choices=choices, question=best.entry.clarify)
+        runner = hits[1] if len(hits) > 1 else None
+        # only when the closest competitor of the best entry is one of its alternatives
+        if (
+            runner is not None
+            and runner.entry.id in best.entry.siblings
+            and asks_back(best.score, runner.score)
+        ):
+            return self.ask_back(q, best.entry)
         others = [h for h in hits[1:MAX_SUGGESTIONS] if h.score >= SUGGEST]
         if best.score >= ANSWER:
             return SearchResult(best, others)
         return SearchResult(None, [h for h in hits[:MAX_SUGGESTIONS] if h.score >= SUGGEST])
+
+    def ask_back(self, q: Query, best: Entry) -> SearchResult:
+        """The clarifying question among the best entry's group, or the answer from the one
+        alternative the question names."""
+        group = [self.by_id[i] for i in sorted(group_of(best)) if i in self.by_id]
+        named = [e for e in group if any(fold(w) in q.text for w in e.picks)]
+        if len(named) == 1:
+            return SearchResult(Hit(named[0], self._score_of(q, named[0].id)))
+        options = option_order(named if len(named) > 1 else group)
+        choices = [Hit(e, self._score_of(q, e.id)) for e in options]
+        return SearchResult(None, choices=choices, question=best.clarify)
 
 
 _cache: dict[tuple[object, ...], Library] = {}
