@@ -78,7 +78,24 @@ class Router:
             outcome = self.answer_read_only(inbound, now, render, check)
             if outcome is not None:
                 return outcome
+        self.prepare(inbound)
         return self.answer_writing(inbound, now, render, check)
+
+    def prepare(self, inbound: Inbound) -> None:
+        """Work that needs no database, done before the writer lock is taken: the policy
+        search of a message that is not a command (the library remembers the result, so the
+        handler inside the transaction finds it). The lock is held for the database work
+        only, not for a millisecond of searching while every other writer waits."""
+        library = self.services.knowledge
+        if library is None or inbound.msg_type not in ("text", "voice"):
+            return
+        if _invokes_command(inbound.text):
+            return
+        from bot.dialog.handlers import ask
+
+        text = ask.question_text(inbound.text)
+        if text:
+            library.search(text)
 
     def answer_read_only(
         self, inbound: Inbound, now: datetime, render: Render, guard: Guard
@@ -309,6 +326,12 @@ class Router:
 
 def _no_guard() -> None:
     return None
+
+
+def _invokes_command(raw: str) -> bool:
+    """Whether the text invokes an intent (a command word, a greeting)."""
+    text = command_form(raw)
+    return any(_match(i, text) is not None for i in INTENTS)
 
 
 def read_only_command(raw: str) -> bool:

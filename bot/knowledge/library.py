@@ -13,6 +13,7 @@ import math
 import re
 import sys
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +65,7 @@ RELATIVE_SHARE = 0.1
 NEAREST_SHARE = 0.0
 STRENGTH_HALF = 10.0  # the BM25F score that counts as half-strength
 UNKNOWN_WEIGHT = 0.5
+RECENT = 256  # search results remembered (Library.search)
 POOL = 8  # BM25F candidates, re-ordered after the gates (which can push an entry down)
 # Second stage: a candidate's BM25F score plus this many points times its nearest phrasing's
 # cosine (0..1) orders the candidates; bigrams count this share in that cosine.
@@ -193,6 +195,10 @@ class Library:
         self.phrasings = [[self._phrasing(terms) for terms in entry] for entry in said]
         self.foreign = tuple(sorted({fold(w) for w in foreign if w}, key=lambda w: (-len(w), w)))
         self.anchors = tuple(sorted({fold(w) for w in anchors if w}))
+        # Recent results by question text: the router searches before it takes the writer lock
+        # (Router.prepare), and the handler inside the lock finds the result here.
+        self._recent: OrderedDict[str, SearchResult] = OrderedDict()
+        self._recent_lock = threading.Lock()
         self._foreign_re = (
             re.compile("|".join(re.escape(w) + _ATTACHED for w in self.foreign))
             if self.foreign
@@ -421,6 +427,21 @@ class Library:
         )
 
     def search(self, text: str) -> SearchResult:
+        """`find(text)`, remembered for the last RECENT questions (the library never changes:
+        a content reload builds a new Library)."""
+        with self._recent_lock:
+            result = self._recent.get(text)
+            if result is not None:
+                self._recent.move_to_end(text)
+                return result
+        result = self.find(text)
+        with self._recent_lock:
+            self._recent[text] = result
+            if len(self._recent) > RECENT:
+                self._recent.popitem(last=False)
+        return result
+
+    def find(self, text: str) -> SearchResult:
         """Ask back when the best entry and one of its declared siblings are close (unless the
         question names one of them); else an answer when the best entry's confidence reaches
         ANSWER (with up to 2 runners-up as suggestions), else up to 3 suggestions from SUGGEST

@@ -90,9 +90,14 @@ def _member_id(ctx: Context) -> int | None:
 # -- tier 3: a question ---------------------------------------------------------------------
 
 
+def question_text(raw: str) -> str:
+    """The text searched for a message (control characters out, at most 500 characters)."""
+    return strip_control(raw).strip()[:500]
+
+
 def answer_question(ctx: Context, raw: str) -> Reply | str | None:
     library = _library(ctx)
-    text = strip_control(raw).strip()[:500]
+    text = question_text(raw)
     norm = question_norm(text)
     if library is None or not norm:
         return None
