@@ -293,6 +293,19 @@ class Store:
         if synced:
             self._sync_wal()
 
+    @contextmanager
+    def atomic(self) -> Iterator[Store]:
+        """All or nothing: a write transaction (`tx()`) when none is open, else simply part of
+        the open one, without a SAVEPOINT. For steps that never catch their own errors (an
+        error ends the whole transaction anyway), where a savepoint would only cost two more
+        statements while the writer lock is held."""
+        if self._depth and not self._reading:
+            with self._lock:
+                yield self
+            return
+        with self.tx() as store:
+            yield store
+
     def _sync_wal(self) -> None:
         """Make the commits so far durable: fsync the write-ahead log (SQLite).
 

@@ -54,7 +54,7 @@ def add(
 ) -> bool:
     """One ledger row, once per (member, rule, ref), and its period sums. False when that
     (member, rule, ref) was already in the ledger (nothing changes)."""
-    with store.tx():
+    with store.atomic():
         cur = store.execute(
             "INSERT INTO points (member_id, day, kind, ref, amount, note, at, version,"
             " granted_by, granted_via)"

@@ -65,7 +65,7 @@ def earn(
     per matching rule, within its caps. A rule without a version on `day` earns nothing."""
     chosen = [rules.rule(rule_key)] if rule_key else rules.for_action(action)
     out: list[Credit] = []
-    with store.tx():
+    with store.atomic():
         # Caps are read, then written: one member's earnings are credited one at a time, also
         # from two hosts at once (PostgreSQL: an advisory lock; SQLite: writers are serial).
         store.lock(f"points:{member_id}")

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy import event
 
 from storage import Store, checkins, open_store, points
 from storage.db import ReadOnly, database_url, describe
@@ -40,6 +41,29 @@ def test_nested_transaction_is_a_savepoint(new_db: Callable[..., str]) -> None:
             store.execute("INSERT INTO branches (name) VALUES ('乙')")
             raise ValueError
     assert [r["name"] for r in store.query("SELECT name FROM branches")] == ["甲"]
+
+
+def test_atomic_is_a_transaction_alone_and_part_of_an_open_one(
+    new_db: Callable[..., str],
+) -> None:
+    store = open_store(new_db("a.db"))
+    with pytest.raises(ValueError), store.atomic():  # alone: its own transaction
+        store.execute("INSERT INTO branches (name) VALUES ('甲')")
+        raise ValueError
+    assert store.scalar("SELECT COUNT(*) FROM branches") == 0
+    with store.atomic():
+        store.execute("INSERT INTO branches (name) VALUES ('甲')")
+    statements: list[str] = []
+    with pytest.raises(ValueError), store.tx():
+        store.execute("INSERT INTO branches (name) VALUES ('乙')")
+        event.listen(store.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        with store.atomic():  # inside: no savepoint; an error ends the whole transaction
+            store.execute("INSERT INTO branches (name) VALUES ('丙')")
+        raise ValueError
+    assert not [s for s in statements if "SAVEPOINT" in s.upper()]
+    assert [r["name"] for r in store.query("SELECT name FROM branches")] == ["甲"]
+    with store.read(), pytest.raises(ReadOnly), store.atomic():
+        pass
 
 
 def test_named_parameters_lists_and_returning(new_db: Callable[..., str]) -> None:
