@@ -35,7 +35,7 @@ import hashlib
 import os
 import re
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from functools import lru_cache
@@ -90,6 +90,15 @@ def _text(sql: str, expanding: frozenset[str] = frozenset()) -> sa.TextClause:
     return clause
 
 
+@lru_cache(maxsize=512)
+def _expanded(sql: str, sizes: tuple[tuple[str, int], ...]) -> str:
+    """`IN :name` as `IN (:name_0, …, :name_{n-1})` for each (name, n) in `sizes`."""
+    for name, n in sizes:
+        marks = ", ".join(f":{name}_{i}" for i in range(n))
+        sql = re.sub(rf":{name}(?![A-Za-z0-9_])", f"({marks})", sql)
+    return sql
+
+
 def _plain(value: Any) -> Any:
     """The same Python types from both engines: PostgreSQL's NUMERIC (SUM, AVG) as int/float."""
     if isinstance(value, Decimal):
@@ -126,6 +135,7 @@ class Store:
         self.relaxed_commits = 0  # durable=False commits so far (tests and benchmarks read it)
         self.synced_commits = 0  # durable SQLite commits synced to disk so far
         self.tx_durable: bool | None = None  # in a write transaction: whether it is durable
+        self.closers: list[Callable[[], None]] = []  # run by close() (companions of the store)
         # SQLite: the write-ahead log that durable transactions sync (see _sync_wal)
         self._wal = f"{self.path}-wal" if self.path not in (None, ":memory:") else None
         self.engine = self._engine()
@@ -216,6 +226,8 @@ class Store:
 
     def close(self) -> None:
         with self._lock:
+            for closer in self.closers:
+                closer()
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
@@ -279,7 +291,7 @@ class Store:
                 else:
                     self._depth = 0
                     trans.commit()
-                    if durable:
+                    if self.tx_durable:
                         synced = self._wal is not None
                     else:
                         self.relaxed_commits += 1
@@ -305,6 +317,16 @@ class Store:
             return
         with self.tx() as store:
             yield store
+
+    def relax(self) -> None:
+        """Let the open write transaction commit without waiting for the disk, as if it had
+        begun with `durable=False` (for work that turns out to need no durability)."""
+        if not self._depth or self._reading:
+            raise RuntimeError("store.relax() is only meaningful inside store.tx()")
+        if self.tx_durable:
+            self.tx_durable = False
+            if not self.is_sqlite:
+                self.conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
 
     def _sync_wal(self) -> None:
         """Make the commits so far durable: fsync the write-ahead log (SQLite).
@@ -371,6 +393,17 @@ class Store:
             expanding = frozenset(
                 k for k, v in (params or {}).items() if isinstance(v, list | tuple | set)
             )
+            if expanding and self.is_sqlite and all(params[k] for k in expanding):  # type: ignore[index]
+                # `IN :ids` written out as `IN (:ids_0, :ids_1, …)` for sqlite3 itself (the
+                # same as SQLAlchemy's expansion, without its execution context, see below)
+                values = dict(params or {})
+                sizes = tuple(sorted((k, len(values.pop(k))) for k in expanding))
+                for k in expanding:
+                    values.update(
+                        (f"{k}_{i}", v)
+                        for i, v in enumerate(params[k])  # type: ignore[index]
+                    )
+                return _RawResult(self._dbapi().execute(_expanded(sql, sizes), values))  # type: ignore[return-value]
             if expanding:
                 params = {k: list(v) if k in expanding else v for k, v in (params or {}).items()}
             elif self.is_sqlite:

@@ -21,7 +21,7 @@ from flask import Request, Response
 from wechatpy.replies import TextReply
 from wechatpy.utils import WeChatSigner
 
-from bot.dialog.router import Guard, Outcome, Router
+from bot.dialog.router import Outcome, Router
 from bot.dialog.types import Inbound, Rejected, Reply
 from bot.services import Services
 from bot.text import strip_control
@@ -204,33 +204,28 @@ class CallbackEndpoint:
             raise Refused(403, "stale timestamp")
         return raw
 
-    def check_replay(self, timestamp: str, nonce: str, message: bytes | str) -> Guard:
-        """The check that refuses a second use of a (timestamp, nonce) with a different
-        message (403), for the router to run in the transaction that handles or logs the
-        message (so recording the pair costs no transaction of its own).
+    def check_replay(self, timestamp: str, nonce: str, message: bytes | str) -> None:
+        """Refuse a second use of a (timestamp, nonce) with a different message (403).
 
         In plain mode the signature covers only token, timestamp and nonce, so a logged callback
         URL would otherwise carry any body for the whole timestamp window. A byte-identical
         message (a WeChat retry, if it repeats the query string) passes: the router's inbound
         log then answers it with the stored reply and runs nothing. `message` is the body in
-        plain mode and the decrypted message in safe mode (a retry is encrypted afresh).
-        Pairs older than the window are pruned every PRUNE_EVERY seconds per process.
+        plain mode and the decrypted message in safe mode (a retry is encrypted afresh). The
+        pair is recorded before the message is handled, by one statement shared by every
+        process (storage/replays.py); pairs older than the window are pruned every
+        PRUNE_EVERY seconds per process.
         """
         data = message.encode("utf-8") if isinstance(message, str) else message
         digest = hashlib.sha256(data).hexdigest()
-        ts = int(timestamp)
         now = int(self.services.clock.now().timestamp())
         store = self.services.store
         if now - self._pruned_at >= PRUNE_EVERY or now < self._pruned_at:
             self._pruned_at = now
             replays.prune(store, now - self.tolerance - 1)
-        channel = self.channel
-
-        def guard() -> None:
-            if replays.remember(store, channel, ts, nonce, digest) == "other":
-                raise Rejected("timestamp and nonce already used")
-
-        return guard
+        pair = replays.CallbackPair(self.channel, int(timestamp), nonce, digest)
+        if replays.check(store, pair) == "other":
+            raise Refused(403, "timestamp and nonce already used")
 
     def respond(self, fn: Callable[[], Response]) -> Response:
         try:
@@ -257,11 +252,9 @@ class CallbackEndpoint:
 
         return render
 
-    def deliver(
-        self, inbound: Inbound, render: Callable[[Reply], bytes], guard: Guard | None = None
-    ) -> Response:
+    def deliver(self, inbound: Inbound, render: Callable[[Reply], bytes]) -> Response:
         try:
-            outcome: Outcome = self.router.handle(inbound, render, guard)
+            outcome: Outcome = self.router.handle(inbound, render)
         except Rejected as exc:
             raise Refused(403, str(exc)) from exc
         if not outcome.response or outcome.response == b"success":

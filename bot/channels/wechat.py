@@ -61,15 +61,15 @@ class OfficialAccount(CallbackEndpoint):
                 inner = self.crypto.decrypt(
                     encrypt, request.args.get("msg_signature", ""), timestamp, nonce
                 )
-                guard = self.check_replay(timestamp, nonce, inner)
+                self.check_replay(timestamp, nonce, inner)
                 root = parse_xml(inner)
             elif self.mode == "safe":
                 raise Refused(403, "safe mode: only encrypted callbacks are accepted")
             else:
-                guard = self.check_replay(timestamp, nonce, body)
+                self.check_replay(timestamp, nonce, body)
             inbound = to_inbound(self.channel, root)
             return self.deliver(
-                inbound, self.renderer(inbound, self.crypto if encrypted else None, nonce), guard
+                inbound, self.renderer(inbound, self.crypto if encrypted else None, nonce)
             )
 
         return self.respond(run)

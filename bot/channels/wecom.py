@@ -67,9 +67,9 @@ class WeComApp(CallbackEndpoint):
             if not encrypt:
                 raise Refused(400, "missing <Encrypt>")
             inner = self.wecom_crypto.decrypt(encrypt, msg_signature, timestamp, nonce)
-            guard = self.check_replay(timestamp, nonce, inner)
+            self.check_replay(timestamp, nonce, inner)
             inbound = to_inbound(self.channel, parse_xml(inner))
-            return self.deliver(inbound, self.renderer(inbound, self.wecom_crypto, nonce), guard)
+            return self.deliver(inbound, self.renderer(inbound, self.wecom_crypto, nonce))
 
         return self.respond(run)
 
