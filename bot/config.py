@@ -67,6 +67,10 @@ class Settings:
     shipped_content: bool = True  # load the content shipped in the package under the site's
     allow_empty: bool = False  # let `serve` start with no policies, study items or questions
     timezone: str = "Asia/Shanghai"
+    # What a read-only message leaves (its log row, its callback's timestamp and nonce, the
+    # 48 h window's last message time) is written in batches every this many milliseconds;
+    # 0 = each in a short transaction of its own (storage/deferred.py)
+    log_batch_ms: int = 50
     # Protocol limits
     max_body: int = 64 * 1024
     timestamp_tolerance: int = 300

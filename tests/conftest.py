@@ -79,6 +79,7 @@ def settings(tmp_path: Path) -> Settings:
         content_dir=str(SHIPPED_CONTENT),
         quiz_dir=str(SHIPPED_QUIZZES),
         simulator="on",
+        log_batch_ms=0,  # read-only messages logged at once (batches: tests/storage/test_deferred)
     )
 
 
@@ -119,6 +120,7 @@ def wechat(
         wechat_aes_key=AES_KEY if aes else "",
         db=dbs.db_for(tmp_path, "wx.db"),
         simulator="off",
+        log_batch_ms=0,  # read-only messages logged at once (batches: tests/storage/test_deferred)
     )
     services = build_services(s, clock=clock)
     load_demo(services.store, stamp(clock.now()))

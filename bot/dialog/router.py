@@ -32,24 +32,24 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
 from bot.clock import parse_stamp
 from bot.clock import stamp as _stamp
 from bot.dialog import replies
 from bot.dialog.intents import INTENTS, MENU_KEYS, STATE_HANDLERS, Intent
-from bot.dialog.types import Context, Inbound, Rejected, Reply
+from bot.dialog.types import Context, Inbound, Reply
 from bot.services import Services
 from bot.text import command_form
 from storage import inbound as inbound_log
 from storage import members, sessions
 from storage.db import ReadOnly
+from storage.deferred import DeferredWrites, Entry
 
 log = logging.getLogger(__name__)
 
 Render = Callable[[Reply], bytes]
-# The channel's check of the callback (its timestamp and nonce), run in the transaction that
-# handles or logs the message; it raises Rejected to refuse the message.
-Guard = Callable[[], None]
 SEPARATORS = (" ", ":", "：", ",", "，")
 # A read-only message refreshes the account's last message time (the 48 h customer-service
 # window) only when the stored one is older than this: the window then ends at most this much
@@ -68,18 +68,18 @@ class Outcome:
 class Router:
     def __init__(self, services: Services) -> None:
         self.services = services
+        self.deferred = DeferredWrites(services.store, services.settings.log_batch_ms / 1000)
+        services.store.closers.append(self.deferred.close)
 
-    def handle(self, inbound: Inbound, render: Render, guard: Guard | None = None) -> Outcome:
-        """Answer a message (see the module docstring). `guard` runs in the transaction that
-        handles or logs it; when it raises Rejected, nothing of the message is kept."""
+    def handle(self, inbound: Inbound, render: Render) -> Outcome:
+        """Answer a message (see the module docstring)."""
         now = self.services.clock.now()
-        check = guard or _no_guard
         if self.read_only(inbound):
-            outcome = self.answer_read_only(inbound, now, render, check)
+            outcome = self.answer_read_only(inbound, now, render)
             if outcome is not None:
                 return outcome
         self.prepare(inbound)
-        return self.answer_writing(inbound, now, render, check)
+        return self.answer_writing(inbound, now, render)
 
     def prepare(self, inbound: Inbound) -> None:
         """Work that needs no database, done before the writer lock is taken: the policy
@@ -97,15 +97,14 @@ class Router:
         if text:
             library.search(text)
 
-    def answer_read_only(
-        self, inbound: Inbound, now: datetime, render: Render, guard: Guard
-    ) -> Outcome | None:
+    def answer_read_only(self, inbound: Inbound, now: datetime, render: Render) -> Outcome | None:
         """The read-only path (see the module docstring); None when the message must be
         handled by the write path after all."""
         store = self.services.store
+        key = inbound.dedupe_key
         try:
             with store.read():
-                seen = inbound_log.get(store, inbound.dedupe_key)
+                seen = self.deferred.logged(key) or inbound_log.get(store, key)
                 if seen is None:
                     last = members.last_inbound(store, inbound.channel, inbound.user_id)
                     ctx, before, intent, reply = self.run(inbound, now)
@@ -114,51 +113,46 @@ class Router:
         except ReadOnly:
             return None
         except Exception:
-            log.exception("read-only attempt failed for %s", inbound.dedupe_key)
+            log.exception("read-only attempt failed for %s", key)
             return None
-        if seen is not None:  # a retry
-            with store.tx(durable=False):
-                guard()
+        if seen is not None:  # a retry: the logged bytes
             return self.replay(seen, render)
         response = render(reply)
         touch = last is None or now - parse_stamp(last) >= TOUCH_EVERY
-        with store.tx(durable=False):
-            guard()
-            if not self.log(inbound, now, intent, reply, response, if_new=True):
-                seen = inbound_log.get(store, inbound.dedupe_key)  # a retry answered meanwhile
-                if seen is not None:
-                    return self.replay(seen, render)
-            if touch:
-                members.touch_follower(store, inbound.channel, inbound.user_id, _stamp(now))
+        logged = self.deferred.add(
+            Entry(
+                log=self.log_row(inbound, now, intent, reply, response),
+                touch=(inbound.channel, inbound.user_id, _stamp(now)) if touch else None,
+            )
+        )
+        if logged is not None:  # a retry answered meanwhile by another process: it wins
+            return self.replay(logged, render)
         return Outcome(response, reply, intent)
 
-    def answer_writing(
-        self, inbound: Inbound, now: datetime, render: Render, guard: Guard
-    ) -> Outcome:
+    def answer_writing(self, inbound: Inbound, now: datetime, render: Render) -> Outcome:
         """The write path: one durable transaction (see the module docstring)."""
         store = self.services.store
+        key = inbound.dedupe_key
         try:
             with store.tx():
                 store.lock(self.lock_name(inbound))
-                guard()
-                seen = inbound_log.get(store, inbound.dedupe_key)
+                seen = self.deferred.logged(key) or inbound_log.get(store, key)
                 if seen is not None:
                     return self.replay(seen, render)
                 members.touch_follower(store, inbound.channel, inbound.user_id, _stamp(now))
                 ctx, before, intent, reply = self.run(inbound, now)
                 if ctx.state != before:
                     sessions.save(store, inbound.channel, inbound.user_id, ctx.state, _stamp(now))
+                if not ctx.durable:
+                    store.relax()
                 response = render(reply)
                 self.log(inbound, now, intent, reply, response)
                 return Outcome(response, reply, intent)
-        except Rejected:
-            raise
         except Exception:  # the transaction rolled back: nothing of the handler's work remains
-            log.exception("handler failed for %s", inbound.dedupe_key)
+            log.exception("handler failed for %s", key)
         with store.tx():
             store.lock(self.lock_name(inbound))
-            guard()
-            seen = inbound_log.get(store, inbound.dedupe_key)
+            seen = self.deferred.logged(key) or inbound_log.get(store, key)
             if seen is not None:
                 return self.replay(seen, render)
             reply = Reply(replies.ERROR)
@@ -188,32 +182,32 @@ class Router:
         return f"inbound:{inbound.channel}:{inbound.user_id}"
 
     def log(
-        self,
-        inbound: Inbound,
-        now: datetime,
-        intent: str,
-        reply: Reply,
-        response: bytes,
-        if_new: bool = False,
-    ) -> bool:
-        """Keep the reply's bytes for WeChat's retries. With `if_new`, a row already logged
-        under this key (a retry that was answered meanwhile) wins: returns False."""
+        self, inbound: Inbound, now: datetime, intent: str, reply: Reply, response: bytes
+    ) -> None:
+        """Keep the reply's bytes for WeChat's retries, in the open write transaction."""
+        inbound_log.record(
+            self.services.store, **self.log_row(inbound, now, intent, reply, response)
+        )
+
+    @staticmethod
+    def log_row(
+        inbound: Inbound, now: datetime, intent: str, reply: Reply, response: bytes
+    ) -> dict[str, Any]:
+        """The inbound-log row of a handled message (storage/inbound.py `record`)."""
         content = (
             inbound.text if inbound.msg_type != "event" else f"{inbound.event}:{inbound.event_key}"
         )
-        return inbound_log.record(
-            self.services.store,
-            inbound.dedupe_key,
-            inbound.channel,
-            inbound.user_id,
-            inbound.msg_type,
-            content,
-            _stamp(now),
-            reply.text,
-            intent,
-            response,
-            if_new=if_new,
-        )
+        return {
+            "key": inbound.dedupe_key,
+            "channel": inbound.channel,
+            "openid": inbound.user_id,
+            "msg_type": inbound.msg_type,
+            "content": content,
+            "now": _stamp(now),
+            "reply": reply.text,
+            "intent": intent,
+            "response": response,
+        }
 
     @staticmethod
     def replay(row: dict[str, object], render: Render) -> Outcome:
@@ -301,6 +295,7 @@ class Router:
             return "fallback", Reply(self.fallback(ctx, raw, text))
         from bot.dialog.handlers import ask  # tier 3 and 4
 
+        ctx.durable = False  # an answer, suggestions or the fallback: statistics and session
         result = ask.answer_question(ctx, raw)
         if result is not None:
             return "ask", _reply(result)
@@ -324,21 +319,31 @@ class Router:
         return replies.fallback(raw, close, bound=ctx.member is not None)
 
 
-def _no_guard() -> None:
-    return None
-
-
 def _invokes_command(raw: str) -> bool:
     """Whether the text invokes an intent (a command word, a greeting)."""
+    return _first_intent(INTENTS, raw) is not None
+
+
+def _first_intent(table: tuple[Intent, ...], raw: str) -> Intent | None:
+    """The first intent of `table` the text invokes. Short texts (commands: members send the
+    same few all day) are remembered; the path is chosen with it before handling, and a
+    policy question is told from a command with it again."""
+    if len(raw) <= 40:
+        return _first_intent_remembered(table, raw)
     text = command_form(raw)
-    return any(_match(i, text) is not None for i in INTENTS)
+    return next((i for i in table if _match(i, text) is not None), None)
 
 
 def read_only_command(raw: str) -> bool:
-    """Whether the first intent this text invokes is marked read_only."""
+    """Whether the first intent this text invokes is marked read_only or read_first."""
+    intent = _first_intent(INTENTS, raw)
+    return intent is not None and (intent.read_only or intent.read_first)
+
+
+@lru_cache(maxsize=4096)
+def _first_intent_remembered(table: tuple[Intent, ...], raw: str) -> Intent | None:
     text = command_form(raw)
-    intent = next((i for i in INTENTS if _match(i, text) is not None), None)
-    return intent is not None and intent.read_only
+    return next((i for i in table if _match(i, text) is not None), None)
 
 
 def _near_command(text: str) -> bool:

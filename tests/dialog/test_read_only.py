@@ -69,7 +69,10 @@ def test_read_only_commands_take_no_write_transaction(zhangwei: Member, spy: Spy
     assert "打卡" in spy.say(zhangwei, "帮助")
     assert spy.read_only
     assert "打卡成功" in spy.say(zhangwei, "打卡")
-    assert spy.handled_reading == [False] and True in spy.tx  # a check-in commits durably
+    # tried on the read path first (打卡 is read_first), then written: a check-in is durable
+    assert spy.handled_reading == [True, False] and True in spy.tx
+    assert "今天已经打过卡" in spy.say(zhangwei, "打卡")  # a second 打卡 changes nothing
+    assert spy.read_only
     for text in ("我的积分", "排行", "错题", "你好"):
         spy.say(zhangwei, text)
         assert spy.read_only, text
@@ -151,13 +154,11 @@ def test_a_retry_answered_meanwhile_wins(zhangwei: Member, monkeypatch: pytest.M
     peer = zhangwei.peer
     real = inbound_log.record
 
-    def raced(store: Store, key: str, *args: Any, if_new: bool = False) -> bool:
+    def raced(store: Store, key: str, *, if_new: bool = False, **fields: Any) -> bool:
         if if_new:  # another worker logs this very message first, with its own bytes
-            fields = list(args)
-            fields[-1] = OTHER
             with store.tx(durable=False):
-                real(store, key, *fields)
-        return real(store, key, *args, if_new=if_new)
+                real(store, key, **{**fields, "response": OTHER})
+        return real(store, key, **fields, if_new=if_new)
 
     monkeypatch.setattr(inbound_log, "record", raced)
     reply = peer.post(peer.text_xml(zhangwei.openid, "帮助", msg_id="777002"))
@@ -197,5 +198,5 @@ def test_menu_clicks_and_events_that_change_nothing_only_read(zhangwei: Member, 
     assert spy.read_only
     spy.tx.clear()
     spy.handled_reading.clear()
-    zhangwei.event("CLICK", "MENU_CHECKIN")  # 打卡 from the menu writes
-    assert spy.handled_reading == [False]
+    zhangwei.event("CLICK", "MENU_CHECKIN")  # 打卡 from the menu: tried read-only, then written
+    assert spy.handled_reading == [True, False]

@@ -1,0 +1,171 @@
+"""Writes that may wait: what a read-only message leaves behind, written in batches.
+
+A read-only message (帮助, 我的积分, a second 打卡 of the day …) is answered from a read
+transaction. What it leaves is its inbound-log row (the response bytes a WeChat retry gets
+back) and, now and then, the account's last message time (the 48 h window); its callback's
+(timestamp, nonce) was recorded before it was handled (storage/replays.py). Writing those
+rows in a transaction of their own per message takes the writer lock once per message. This
+queue keeps them in memory and writes them every `interval` seconds (DANGJIAN_LOG_BATCH_MS,
+default 50 ms), or as soon as MAX_ROWS wait, in one transaction that need not wait for the
+disk, from a thread of its own in each process.
+
+Until its batch is committed an entry stays visible to the process that queued it: a retry of
+the message gets the same response bytes back (`logged`). A retry that reaches another
+process before the batch is written is answered again: the message changes nothing, so that
+costs a moment of work, and the first log row stays. A process that is killed loses at most
+one interval of log rows (the messages were answered; their retries are answered again); one
+that exits normally writes them first (`close`, at exit).
+
+With interval 0 nothing waits: `add` writes the entry at once, in the caller's thread (tests
+use this).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from storage import inbound as inbound_log
+from storage import members
+from storage.db import Store
+
+log = logging.getLogger(__name__)
+
+MAX_ROWS = 256  # a batch is written as soon as this many entries wait
+KEEP_AFTER_FAILURE = 10_000  # entries kept for the next try after a failed write, at most
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What one read-only message leaves behind."""
+
+    log: dict[str, Any]  # the inbound_log row (storage/inbound.py `record` arguments)
+    touch: tuple[str, str, str] | None = None  # (channel, openid, stamp): the 48 h window
+
+    @property
+    def key(self) -> str:
+        return str(self.log["key"])
+
+
+class DeferredWrites:
+    """A per-process queue of Entries written in batches (see the module docstring)."""
+
+    def __init__(self, store: Store, interval: float) -> None:
+        self.store = store
+        self.interval = max(0.0, interval)
+        self.batches = 0  # batches written so far (tests and benchmarks read it)
+        self._setup()
+
+    def _setup(self) -> None:
+        self._pid = os.getpid()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._pending: dict[str, Entry] = {}
+        self._writing: dict[str, Entry] = {}  # the batch being written: still visible
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+
+    @property
+    def immediate(self) -> bool:
+        return self.interval <= 0
+
+    def logged(self, key: str) -> dict[str, Any] | None:
+        """The queued log row of message `key` (as storage/inbound.py `get` returns it)."""
+        self._forked()
+        with self._lock:
+            entry = self._pending.get(key) or self._writing.get(key)
+        return dict(entry.log) if entry is not None else None
+
+    def waiting(self) -> int:
+        """Entries not written yet."""
+        with self._lock:
+            return len(self._pending) + len(self._writing)
+
+    def add(self, entry: Entry) -> dict[str, Any] | None:
+        """Queue an entry. With interval 0 it is written now, and the row another process
+        logged meanwhile under the same key (a retry answered there) is returned: it wins."""
+        self._forked()
+        if self.immediate:
+            with self.store.tx(durable=False):
+                if not inbound_log.record(self.store, **entry.log, if_new=True):
+                    return inbound_log.get(self.store, entry.key)
+                if entry.touch is not None:
+                    members.touch_follower(self.store, *entry.touch)
+            return None
+        with self._lock:
+            if entry.key in self._pending or entry.key in self._writing:
+                return None  # a retry answered meanwhile: the first row stays
+            self._pending[entry.key] = entry
+            full = len(self._pending) >= MAX_ROWS
+            if self._thread is None and not self._stopped:
+                self._start()
+        if full:
+            self._wake.set()
+        return None
+
+    def flush(self) -> int:
+        """Write what waits now, in the caller's thread; returns the number of entries."""
+        self._forked()
+        with self._lock:
+            if not self._pending or self._writing:
+                return 0
+            self._writing, self._pending = self._pending, {}
+            batch = list(self._writing.values())
+        try:
+            with self.store.tx(durable=False):
+                for entry in batch:
+                    inbound_log.record(self.store, **entry.log, if_new=True)
+                    if entry.touch is not None:
+                        members.touch_follower(self.store, *entry.touch)
+        except Exception:
+            log.exception("writing %d deferred log rows failed; trying again later", len(batch))
+            with self._lock:
+                if len(self._pending) + len(self._writing) <= KEEP_AFTER_FAILURE:
+                    self._pending = {**self._writing, **self._pending}
+                self._writing = {}
+            return 0
+        with self._lock:
+            self._writing = {}
+            self.batches += 1
+        return len(batch)
+
+    def _start(self) -> None:
+        """The writer thread (called under the lock, in the process that queues)."""
+        self._thread = threading.Thread(
+            target=self._run, name="dangjian-deferred-writes", daemon=True
+        )
+        self._thread.start()
+        atexit.register(self.close)
+
+    def _run(self) -> None:
+        while not self._stopped:
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            try:
+                self.flush()
+            except Exception:  # never let the thread die: the next round tries again
+                log.exception("deferred writes")
+
+    def close(self) -> None:
+        """Write what waits and stop the thread (at exit, and before the store closes)."""
+        if os.getpid() != self._pid:
+            return
+        self._stopped = True
+        self._wake.set()
+        deadline = time.monotonic() + 5
+        try:
+            while self.waiting() and time.monotonic() < deadline:
+                if not self.flush():  # (the thread is writing a batch: wait for it)
+                    time.sleep(0.005)
+        except Exception:
+            log.exception("deferred writes at exit")
+
+    def _forked(self) -> None:
+        """After fork the parent's queue and thread are not ours: start empty."""
+        if os.getpid() != self._pid:
+            self._setup()
