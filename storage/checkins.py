@@ -18,6 +18,17 @@ def add(store: Store, member_id: int, day: str, at: str, study_id: str | None) -
     return cur.rowcount == 1
 
 
+def done_on(store: Store, member_id: int, day: str) -> bool:
+    """Whether the member checked in on `day`."""
+    return (
+        store.scalar(
+            "SELECT 1 FROM checkins WHERE member_id = :member_id AND day = :day",
+            {"member_id": member_id, "day": day},
+        )
+        is not None
+    )
+
+
 def streak(store: Store, member_id: int, day: str) -> int:
     """Consecutive days with a check-in, ending on `day`."""
     rows = store.query(

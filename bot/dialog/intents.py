@@ -43,7 +43,7 @@ SECRETARY_ROLES = frozenset({"支部书记", "管理员"})
 LEADER_ROLES = SECRETARY_ROLES | {"党小组长"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: a quick cache key
 class Intent:
     name: str
     words: tuple[str, ...]  # command words, matched on the normalized, lower-cased text
@@ -56,6 +56,9 @@ class Intent:
     # Only reads: answered from a read transaction, without the writer lock; only its log row
     # is written, in a short transaction of its own (see bot/dialog/router.py).
     read_only: bool = False
+    # Often changes nothing (a second 打卡 of the day): tried on the read path first; when the
+    # handler writes after all, the message goes down the write path (bot/dialog/router.py).
+    read_first: bool = False
     # Matches by pattern instead of words: returns the argument text, or None (not this intent).
     matches: Callable[[str], str | None] | None = None
 
@@ -84,6 +87,7 @@ INTENTS: tuple[Intent, ...] = (
         checkin.checkin,
         "打卡 — 今日学习打卡",
         member=True,
+        read_first=True,
     ),
     Intent(
         "quiz",

@@ -67,6 +67,10 @@ class Context:
     former: Member | None = None
     # Lines shown before the reply, e.g. that a waiting notice preview was dropped.
     notes: list[str] = field(default_factory=list)
+    # Whether what this message wrote must be on disk before the reply leaves. A policy
+    # answer and the fallback write only statistics and the session (a power cut that loses
+    # them costs nothing the member was told): they commit without waiting for the disk.
+    durable: bool = True
 
     @property
     def store(self) -> Any:

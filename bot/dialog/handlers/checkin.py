@@ -14,7 +14,11 @@ def checkin(ctx: Context, args: str) -> str:
     member = ctx.member
     assert member is not None  # the intent table requires a member
     study = ctx.services.study.for_day(ctx.today)
-    added = checkins.add(ctx.store, member.id, ctx.today, ctx.stamp, study.id if study else None)
+    # A second 打卡 of the day only reads (the intent is tried on the read path first).
+    done = checkins.done_on(ctx.store, member.id, ctx.today)
+    added = not done and checkins.add(
+        ctx.store, member.id, ctx.today, ctx.stamp, study.id if study else None
+    )
     streak = checkins.streak(ctx.store, member.id, ctx.today)
     if not added:
         return f"今天已经打过卡啦，已连续学习 {streak} 天，明天记得再来！" + (
