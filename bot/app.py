@@ -30,6 +30,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Flask:
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
     app.extensions["dangjian"] = services
+    app.extensions["dangjian.router"] = router
     if settings.wechat_callback_configured:
         from bot.channels import wechat
 

@@ -83,6 +83,7 @@ class DeferredWrites:
 
     def waiting(self) -> int:
         """Entries not written yet."""
+        self._forked()
         with self._lock:
             return len(self._pending) + len(self._writing)
 

@@ -200,3 +200,17 @@ def test_menu_clicks_and_events_that_change_nothing_only_read(zhangwei: Member, 
     spy.handled_reading.clear()
     zhangwei.event("CLICK", "MENU_CHECKIN")  # 打卡 from the menu: tried read-only, then written
     assert spy.handled_reading == [True, False]
+
+
+def test_a_policy_answer_commits_without_waiting_for_the_disk_a_check_in_waits(
+    zhangwei: Member,
+) -> None:
+    """A policy answer writes statistics and the session only: nothing the member was told
+    is lost in a power cut. A check-in is on disk before its reply leaves."""
+    store = _store(zhangwei.peer)
+    synced, relaxed = store.synced_commits, store.relaxed_commits
+    assert "党费" in zhangwei.say("党费按什么比例交？")
+    assert store.synced_commits == synced and store.relaxed_commits > relaxed
+    assert "打卡成功" in zhangwei.say("打卡")
+    if store.is_sqlite:
+        assert store.synced_commits == synced + 1

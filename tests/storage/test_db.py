@@ -205,6 +205,28 @@ def test_relaxed_commit_is_committed(new_db: Callable[..., str]) -> None:
     other.close()
 
 
+def test_relax_lets_an_open_transaction_commit_without_waiting_for_the_disk(
+    new_db: Callable[..., str],
+) -> None:
+    store = open_store(new_db("r3.db"))
+    synced, relaxed = store.synced_commits, store.relaxed_commits
+    with store.tx():
+        store.execute("INSERT INTO branches (name) VALUES ('甲')")
+        store.relax()
+        assert store.tx_durable is False
+        if not store.is_sqlite:
+            assert store.scalar("SHOW synchronous_commit") == "off"
+    assert store.synced_commits == synced and store.relaxed_commits == relaxed + 1
+    with store.tx():
+        store.execute("INSERT INTO branches (name) VALUES ('乙')")
+    assert store.relaxed_commits == relaxed + 1  # the next one is durable again
+    assert store.synced_commits == synced + (1 if store.is_sqlite else 0)
+    assert store.scalar("SELECT COUNT(*) FROM branches") == 2
+    with pytest.raises(RuntimeError):
+        store.relax()  # outside a transaction
+    store.close()
+
+
 def test_database_urls() -> None:
     assert database_url("var/dangjian.db").get_backend_name() == "sqlite"
     for url in ("postgresql://u:secret@db.example/dj", "postgresql+psycopg://u:secret@db/dj"):
