@@ -37,6 +37,7 @@ from storage.db import Store
 log = logging.getLogger(__name__)
 
 MAX_ROWS = 256  # a batch is written as soon as this many entries wait
+BACKOFF_MAX = 5.0  # seconds between tries while writes fail
 KEEP_AFTER_FAILURE = 10_000  # entries kept for the next try after a failed write, at most
 
 
@@ -59,6 +60,7 @@ class DeferredWrites:
         self.store = store
         self.interval = max(0.0, interval)
         self.batches = 0  # batches written so far (tests and benchmarks read it)
+        self.failures = 0  # failed writes in a row
         self._setup()
 
     def _setup(self) -> None:
@@ -124,15 +126,24 @@ class DeferredWrites:
                     if entry.touch is not None:
                         members.touch_follower(self.store, *entry.touch)
         except Exception:
-            log.exception("writing %d deferred log rows failed; trying again later", len(batch))
+            self.failures += 1
+            if self.failures & (self.failures - 1) == 0:  # the 1st, 2nd, 4th, 8th … in a row
+                log.exception(
+                    "writing %d deferred log rows failed (%d times in a row); trying again",
+                    len(batch),
+                    self.failures,
+                )
             with self._lock:
                 if len(self._pending) + len(self._writing) <= KEEP_AFTER_FAILURE:
                     self._pending = {**self._writing, **self._pending}
+                else:  # (answered messages: their retries are answered again)
+                    log.warning("dropped %d deferred log rows", len(self._writing))
                 self._writing = {}
             return 0
         with self._lock:
             self._writing = {}
             self.batches += 1
+            self.failures = 0
         return len(batch)
 
     def _start(self) -> None:
@@ -145,7 +156,8 @@ class DeferredWrites:
 
     def _run(self) -> None:
         while not self._stopped:
-            self._wake.wait(self.interval)
+            # after failures (the database is away), wait longer: up to BACKOFF_MAX seconds
+            self._wake.wait(min(BACKOFF_MAX, self.interval * 2 ** min(self.failures, 16)))
             self._wake.clear()
             try:
                 self.flush()

@@ -43,15 +43,17 @@ def _peer(tmp: Path, aes: bool) -> WeChatPeer:
         db=dbs.db_for(tmp, f"fuzz-{aes}.db"),
         simulator="off",
     )
-    services = build_services(s, clock=clock)
+    services = build_services(s, clock=clock)  # (read-only log rows in batches, as served)
     load_demo(services.store, stamp(clock.now()))
-    return WeChatPeer(
+    peer = WeChatPeer(
         flask_transport(create_app(s, services)),
         TOKEN,
         APPID,
         AES if aes else "",
         now=lambda: clock.now().timestamp(),
     )
+    peer.services = services  # type: ignore[attr-defined]
+    return peer
 
 
 def test_arbitrary_text_always_gets_a_valid_reply(tmp_path: Path) -> None:
@@ -75,7 +77,11 @@ def test_arbitrary_text_always_gets_a_valid_reply(tmp_path: Path) -> None:
             msg = parse_message(xml)
             assert msg.type == "text"
 
-    check()
+    try:
+        check()
+    finally:
+        for peer in peers:
+            peer.services.store.close()  # type: ignore[attr-defined]
 
 
 def _sig(raw: bytes) -> tuple[str, str, str]:
