@@ -53,7 +53,12 @@ LEFT JOIN party_groups g ON g.id = m.group_id
 
 
 def _member(row: dict[str, Any] | None) -> Member | None:
-    return Member(**{**row, "active": bool(row["active"])}) if row else None
+    return member_from(row) if row else None
+
+
+def member_from(row: dict[str, Any]) -> Member:
+    """A Member from a row of the member columns (_MEMBER_SQL's)."""
+    return Member(**{**row, "active": bool(row["active"])})
 
 
 def _members(rows: list[dict[str, Any]]) -> list[Member]:

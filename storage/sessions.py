@@ -13,6 +13,11 @@ def load(store: Store, channel: str, openid: str) -> dict[str, Any]:
         "SELECT state FROM sessions WHERE channel = :channel AND openid = :openid",
         {"channel": channel, "openid": openid},
     )
+    return parse(raw)
+
+
+def parse(raw: str | None) -> dict[str, Any]:
+    """A stored state (JSON): {} when there is none or it is unreadable."""
     if not raw:
         return {}
     try:

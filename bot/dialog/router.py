@@ -42,8 +42,8 @@ from bot.dialog.intents import INTENTS, MENU_KEYS, STATE_HANDLERS, Intent
 from bot.dialog.types import Context, Inbound, Reply
 from bot.services import Services
 from bot.text import command_form
+from storage import arrivals, members, sessions
 from storage import inbound as inbound_log
-from storage import members, sessions
 from storage.db import ReadOnly
 from storage.deferred import DeferredWrites, Entry
 
@@ -104,10 +104,12 @@ class Router:
         key = inbound.dedupe_key
         try:
             with store.read():
-                seen = self.deferred.logged(key) or inbound_log.get(store, key)
+                seen = self.deferred.logged(key)
                 if seen is None:
-                    last = members.last_inbound(store, inbound.channel, inbound.user_id)
-                    ctx, before, intent, reply = self.run(inbound, now)
+                    arrival = arrivals.lookup(store, key, inbound.channel, inbound.user_id)
+                    seen, last = arrival.logged, arrival.last_inbound
+                if seen is None:
+                    ctx, before, intent, reply = self.run(inbound, now, arrival)
                     if ctx.state != before or store.refused_write:  # (a handler may catch it)
                         return None
         except ReadOnly:
@@ -136,11 +138,12 @@ class Router:
         try:
             with store.tx():
                 store.lock(self.lock_name(inbound))
-                seen = self.deferred.logged(key) or inbound_log.get(store, key)
+                arrival = arrivals.lookup(store, key, inbound.channel, inbound.user_id)
+                seen = self.deferred.logged(key) or arrival.logged
                 if seen is not None:
                     return self.replay(seen, render)
                 members.touch_follower(store, inbound.channel, inbound.user_id, _stamp(now))
-                ctx, before, intent, reply = self.run(inbound, now)
+                ctx, before, intent, reply = self.run(inbound, now, arrival)
                 if ctx.state != before:
                     sessions.save(store, inbound.channel, inbound.user_id, ctx.state, _stamp(now))
                 if not ctx.durable:
@@ -160,15 +163,20 @@ class Router:
             self.log(inbound, now, "error", reply, response)
             return Outcome(response, reply, "error")
 
-    def run(self, inbound: Inbound, now: datetime) -> tuple[Context, dict[str, object], str, Reply]:
-        """The member, the session and the handler: the context afterwards, the session as it
-        was before, the intent's name and the reply."""
+    def run(
+        self, inbound: Inbound, now: datetime, arrival: arrivals.Arrival | None = None
+    ) -> tuple[Context, dict[str, object], str, Reply]:
+        """The member, the session (from `arrival` when given) and the handler: the context
+        afterwards, the session as it was before, the intent's name and the reply."""
         store = self.services.store
-        member = self.identify(inbound)
+        if arrival is not None:
+            member, state = arrival.member, arrival.state
+        else:
+            member = self.identify(inbound)
+            state = sessions.load(store, inbound.channel, inbound.user_id)
         former = member if member is not None and not member.active else None
         if former is not None:
             member = None
-        state = sessions.load(store, inbound.channel, inbound.user_id)
         before = copy.deepcopy(state)
         ctx = Context(self.services, inbound, member, now, state, former)
         intent, reply = self.dispatch(ctx)
@@ -279,7 +287,8 @@ class Router:
             result = handler(ctx, text)
             if result is not None:
                 return f"state:{name}", _reply(result)
-        for intent in INTENTS:  # tier 2
+        # tier 2 (a text that invokes no intent, a policy question, skips the walk)
+        for intent in INTENTS if _first_intent(INTENTS, raw) is not None else ():
             args = _match(intent, text)
             if args is None:
                 continue

@@ -298,6 +298,9 @@ class Library:
             foreign,
             anchors,
         )
+        # Read jieba's noun list now, once: loaded by `serve` before it forks, every worker
+        # shares it, instead of each paying a second of CPU on its first question.
+        dictionary_nouns()
         with _cache_lock:
             if len(_cache) > 8:
                 _cache.clear()
