@@ -34,7 +34,9 @@ import fcntl
 import hashlib
 import os
 import re
+import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
@@ -97,6 +99,23 @@ def _expanded(sql: str, sizes: tuple[tuple[str, int], ...]) -> str:
         marks = ", ".join(f":{name}_{i}" for i in range(n))
         sql = re.sub(rf":{name}(?![A-Za-z0-9_])", f"({marks})", sql)
     return sql
+
+
+def _wal(cur: Any) -> None:
+    """Put the database in WAL mode. Switching a new file can fail at once with "database is
+    locked" while another process creates it (SQLite does not wait on its busy handler for
+    this): try again for up to BUSY_TIMEOUT_MS."""
+    if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+        return
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _plain(value: Any) -> Any:
@@ -169,17 +188,19 @@ class Store:
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
             dbapi_conn.isolation_level = None  # we say BEGIN ourselves (the "begin" event)
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            _wal(cur)
             # Commits don't wait for the disk; durable transactions fsync the log themselves
             # after releasing the writer lock (see Store._sync_wal).
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cur.close()
 
         @sa.event.listens_for(engine, "begin")
         def _begin(conn: Connection) -> None:
-            conn.connection.driver_connection.execute(self._begin)  # type: ignore[union-attr]
+            driver = conn.connection.driver_connection
+            if not driver.in_transaction:  # type: ignore[union-attr]  # (a read() began it)
+                driver.execute(self._begin)  # type: ignore[union-attr]
 
         return engine
 
@@ -357,21 +378,45 @@ class Store:
             if self._depth:
                 yield self
                 return
-            trans = self._idle_conn().begin()
+            conn = self._idle_conn()
+            # SQLite: BEGIN and COMMIT said to sqlite3 itself (SQLAlchemy's transaction object
+            # costs more than the queries of a short read); PostgreSQL: SQLAlchemy's.
+            trans = None if self.is_sqlite else conn.begin()
+            if trans is None:
+                self._dbapi().execute("BEGIN")
             self._depth = 1
             self._reading = True
             self.refused_write = False
             try:
                 yield self
             except BaseException:
-                if trans.is_active:
+                if trans is None:
+                    self._end_raw(conn, commit=False)
+                elif trans.is_active:
                     trans.rollback()
                 raise
             else:
-                trans.commit()
+                if trans is None:
+                    self._end_raw(conn, commit=True)
+                else:
+                    trans.commit()
             finally:
                 self._depth = 0
                 self._reading = False
+
+    def _end_raw(self, conn: Connection, commit: bool) -> None:
+        """End a read transaction begun on sqlite3 itself. If a statement through SQLAlchemy
+        ran inside it, SQLAlchemy thinks it began the transaction (see the `begin` hook): its
+        commit or rollback ends ours."""
+        if conn.in_transaction():
+            if commit:
+                conn.commit()
+            else:
+                conn.rollback()
+            return
+        driver = self._dbapi()
+        if driver.in_transaction:
+            driver.execute("COMMIT" if commit else "ROLLBACK")
 
     def _refuse(self) -> None:
         self.refused_write = True

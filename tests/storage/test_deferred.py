@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from bot.app import create_app
 from bot.channels.peer import WeChatPeer
 from bot.clock import FixedClock, stamp
 from bot.config import load_settings
@@ -22,7 +23,6 @@ from bot.services import build_services
 from storage import Store, open_store
 from storage import inbound as inbound_log
 from storage.deferred import DeferredWrites, Entry
-from bot.app import create_app
 from tests.conftest import APPID, TOKEN, flask_transport
 from tests.dbs import db_for
 
