@@ -120,7 +120,7 @@ class Router:
         if seen is not None:  # a retry: the logged bytes
             return self.replay(seen, render)
         response = render(reply)
-        touch = last is None or now - parse_stamp(last) >= TOUCH_EVERY
+        touch = _stale(last, now)
         logged = self.deferred.add(
             Entry(
                 log=self.log_row(inbound, now, intent, reply, response),
@@ -326,6 +326,11 @@ class Router:
         words = [w for i in INTENTS if i.audience != "hidden" for w in i.words if len(w) > 1]
         close = difflib.get_close_matches(text, words, n=3, cutoff=0.5)
         return replies.fallback(raw, close, bound=ctx.member is not None)
+
+
+def _stale(last_inbound: str | None, now: datetime) -> bool:
+    """Whether the account's last message time must be moved (see TOUCH_EVERY)."""
+    return last_inbound is None or now - parse_stamp(last_inbound) >= TOUCH_EVERY
 
 
 def _invokes_command(raw: str) -> bool:
