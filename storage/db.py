@@ -53,6 +53,7 @@ BUSY_TIMEOUT_MS = 10_000
 Params = Mapping[str, Any]
 Statement = str | Executable
 
+_NONE: frozenset[str] = frozenset()
 _READ = re.compile(r"^\s*(SELECT|WITH|PRAGMA|EXPLAIN)\b", re.I)
 
 
@@ -155,6 +156,8 @@ class Store:
         self.synced_commits = 0  # durable SQLite commits synced to disk so far
         self.tx_durable: bool | None = None  # in a write transaction: whether it is durable
         self.closers: list[Callable[[], None]] = []  # run by close() (companions of the store)
+        # SQLite, inside a transaction: the sqlite3 connection statements go to (looked up once)
+        self._driver: Any = None
         # SQLite: the write-ahead log that durable transactions sync (see _sync_wal)
         self._wal = f"{self.path}-wal" if self.path not in (None, ":memory:") else None
         self.engine = self._engine()
@@ -300,6 +303,7 @@ class Store:
                     self._begin = "BEGIN"
                 self._depth = 1
                 self.tx_durable = durable
+                self._driver = self._dbapi() if self.is_sqlite else None
                 try:
                     if not self.is_sqlite and not durable:
                         conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
@@ -319,6 +323,7 @@ class Store:
             finally:
                 self._depth = 0
                 self.tx_durable = None
+                self._driver = None
                 if self._writer_fd is not None:
                     fcntl.flock(self._writer_fd, fcntl.LOCK_UN)
         finally:
@@ -383,7 +388,8 @@ class Store:
             # costs more than the queries of a short read); PostgreSQL: SQLAlchemy's.
             trans = None if self.is_sqlite else conn.begin()
             if trans is None:
-                self._dbapi().execute("BEGIN")
+                self._driver = self._dbapi()
+                self._driver.execute("BEGIN")
             self._depth = 1
             self._reading = True
             self.refused_write = False
@@ -403,6 +409,7 @@ class Store:
             finally:
                 self._depth = 0
                 self._reading = False
+                self._driver = None
 
     def _end_raw(self, conn: Connection, commit: bool) -> None:
         """End a read transaction begun on sqlite3 itself. If a statement through SQLAlchemy
@@ -435,8 +442,10 @@ class Store:
         if self._reading and not _is_read(sql):
             self._refuse()
         if isinstance(sql, str):
-            expanding = frozenset(
-                k for k, v in (params or {}).items() if isinstance(v, list | tuple | set)
+            expanding = (
+                frozenset(k for k, v in params.items() if isinstance(v, list | tuple | set))
+                if params
+                else _NONE
             )
             if expanding and self.is_sqlite and all(params[k] for k in expanding):  # type: ignore[index]
                 # `IN :ids` written out as `IN (:ids_0, :ids_1, …)` for sqlite3 itself (the
@@ -448,7 +457,8 @@ class Store:
                         (f"{k}_{i}", v)
                         for i, v in enumerate(params[k])  # type: ignore[index]
                     )
-                return _RawResult(self._dbapi().execute(_expanded(sql, sizes), values))  # type: ignore[return-value]
+                driver = self._driver or self._dbapi()
+                return _RawResult(driver.execute(_expanded(sql, sizes), values))  # type: ignore[return-value]
             if expanding:
                 params = {k: list(v) if k in expanding else v for k, v in (params or {}).items()}
             elif self.is_sqlite:
@@ -456,7 +466,8 @@ class Store:
                 # cursor of SQLAlchemy's connection, inside the transaction SQLAlchemy began.
                 # SQLAlchemy's execution context costs 20-40 µs a statement, sqlite3 2-5 µs,
                 # and on SQLite it is paid inside the writer lock.
-                return _RawResult(self._dbapi().execute(sql, dict(params or {})))  # type: ignore[return-value]
+                driver = self._driver or self._dbapi()
+                return _RawResult(driver.execute(sql, dict(params or {})))  # type: ignore[return-value]
             return self.conn.execute(_text(sql, expanding), params or {})
         return self.conn.execute(sql, params or {})
 
