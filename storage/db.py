@@ -12,7 +12,8 @@ rest of the code sees one API whatever the engine:
   returns once its commit is on disk (SQLite: the write-ahead log is fsynced after the writer
   lock is released, see `_sync_wal`; PostgreSQL: its own WAL flush). `durable=False` commits
   without waiting for the disk (SQLite: no fsync; PostgreSQL `synchronous_commit = off`) for
-  transactions whose loss in a power cut costs nothing.
+  transactions whose loss in a power cut costs nothing; `store.relax()` turns the open
+  transaction into one (work that turns out to need no durability).
 - `execute / query / one / scalar` run SQL text with NAMED parameters (`:name` and a dict;
   a list or tuple value expands for `IN :ids`) or a SQLAlchemy Core statement. Outside a
   transaction a SELECT runs in a short read transaction and anything else in its own `tx()`.

@@ -6,12 +6,13 @@ Two paths, chosen per message:
   messages that change nothing: greetings, unsupported types, most events). The retry check,
   the member, the session and the handler run in a read transaction (`store.read()`), which
   takes no writer lock: on SQLite readers never wait for the writer, so these messages don't
-  queue behind check-ins. Then one short transaction, committed without waiting for the disk,
-  logs the message with its response bytes (a retry gets them back, byte for byte) and, only
-  when it moved by more than TOUCH_EVERY, the account's last message time (the 48 h window).
-  If the handler turns out to write after all (a statement or `tx()` in the read transaction
-  raises `storage.db.ReadOnly`) or changes the session (a dialog in progress took the message),
-  the message goes down the write path instead; the read attempt left nothing behind.
+  queue behind check-ins. Its log row with the response bytes (a retry gets them back, byte
+  for byte) and, only when it moved by more than TOUCH_EVERY, the account's last message time
+  (the 48 h window) are queued and written in batches (storage/deferred.py). Intents marked
+  `read_first` (打卡: the second of the day changes nothing) are tried here too. If the
+  handler turns out to write after all (a statement or `tx()` in the read transaction raises
+  `storage.db.ReadOnly`) or changes the session (a dialog in progress took the message), the
+  message goes down the write path instead; the read attempt left nothing behind.
 - **Write** (everything else): everything for the message happens in one write transaction —
   the retry check, the handler's side effects (check-in, points, outbox rows), the session, and
   the inbound-log row with the rendered response. Two processes never handle messages from the
@@ -21,7 +22,12 @@ Two paths, chosen per message:
   then finds the logged response. A crash rolls all of it back, so WeChat's retry runs it
   again; a retry that arrives after the commit gets the stored response bytes back and runs
   nothing. A handler that raises leaves nothing behind either: its transaction rolls back and
-  the message is logged with an apology.
+  the message is logged with an apology. A policy answer (or the fallback) commits without
+  waiting for the disk (`ctx.durable`): it writes statistics and the session only.
+
+The callback's (timestamp, nonce) was checked by the channel before the router runs
+(storage/replays.py); the four lookups both paths start with are one statement
+(storage/arrivals.py).
 """
 
 from __future__ import annotations
