@@ -22,7 +22,7 @@ from wechatpy.replies import TextReply
 from wechatpy.utils import WeChatSigner
 
 from bot.dialog.router import Outcome, Router
-from bot.dialog.types import Inbound, Rejected, Reply
+from bot.dialog.types import Inbound, Reply
 from bot.services import Services
 from bot.text import strip_control
 from storage import replays
@@ -253,10 +253,7 @@ class CallbackEndpoint:
         return render
 
     def deliver(self, inbound: Inbound, render: Callable[[Reply], bytes]) -> Response:
-        try:
-            outcome: Outcome = self.router.handle(inbound, render)
-        except Rejected as exc:
-            raise Refused(403, str(exc)) from exc
+        outcome: Outcome = self.router.handle(inbound, render)
         if not outcome.response or outcome.response == b"success":
             return Response("success", mimetype="text/plain")
         return Response(outcome.response, mimetype="application/xml")

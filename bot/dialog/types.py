@@ -39,11 +39,6 @@ class Inbound:
         return f"{self.channel}:evt:" + json.dumps(parts, ensure_ascii=False)
 
 
-class Rejected(Exception):
-    """The channel's guard refused this message (a callback's timestamp and nonce used again
-    with another message): nothing of it is kept, and the channel answers 403."""
-
-
 @dataclass(frozen=True)
 class Reply:
     """A text reply; empty text means an empty body (nothing shown, retries stop)."""
