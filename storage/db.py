@@ -103,7 +103,7 @@ def _expanded(sql: str, sizes: tuple[tuple[str, int], ...]) -> str:
     return sql
 
 
-def _wal(cur: Any) -> None:
+def wal_mode(cur: Any) -> None:
     """Put the database in WAL mode. Switching a new file can fail at once with "database is
     locked" while another process creates it (SQLite does not wait on its busy handler for
     this): try again for up to BUSY_TIMEOUT_MS."""
@@ -193,7 +193,7 @@ class Store:
             dbapi_conn.isolation_level = None  # we say BEGIN ourselves (the "begin" event)
             cur = dbapi_conn.cursor()
             cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            _wal(cur)
+            wal_mode(cur)
             # Commits don't wait for the disk; durable transactions fsync the log themselves
             # after releasing the writer lock (see Store._sync_wal).
             cur.execute("PRAGMA synchronous=NORMAL")

@@ -23,9 +23,11 @@ import os
 import sqlite3
 import threading
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from storage.db import Store
+from storage.db import Store, wal_mode
 
 _SIDE_SCHEMA = (
     "CREATE TABLE IF NOT EXISTS callback_nonces (ts INTEGER NOT NULL, nonce TEXT NOT NULL,"
@@ -111,8 +113,19 @@ class ReplayMemory:
             self._close()
 
     # -- the SQLite side file -------------------------------------------------------------
-    def _side(self) -> _Turn:
-        return _Turn(self)
+    @contextmanager
+    def _side(self) -> Iterator[sqlite3.Connection]:
+        """The side connection, for a statement or two, this thread and process in turn."""
+        with self._thread_lock:
+            conn = self._open()
+            if self._lock_fd is None:  # (an in-memory database: this process only)
+                yield conn
+                return
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+            try:
+                yield conn
+            finally:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     def _open(self) -> sqlite3.Connection:
         """The side connection of this process (a new one after fork)."""
@@ -123,7 +136,7 @@ class ReplayMemory:
         conn = sqlite3.connect(self.side, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA busy_timeout=10000")
         if self.side != ":memory:":
-            conn.execute("PRAGMA journal_mode=WAL")
+            wal_mode(conn)  # (retried while another process creates the file)
             self._lock_fd = os.open(f"{self.side}.lock", os.O_RDWR | os.O_CREAT, 0o644)
         conn.execute("PRAGMA synchronous=OFF")
         conn.execute(_SIDE_SCHEMA)
@@ -137,31 +150,6 @@ class ReplayMemory:
                 os.close(self._lock_fd)
         self._conn = None
         self._lock_fd = None
-
-
-class _Turn:
-    """The side connection, for one statement or two, with this thread and process in turn."""
-
-    def __init__(self, memory: ReplayMemory) -> None:
-        self.memory = memory
-
-    def __enter__(self) -> sqlite3.Connection:
-        self.memory._thread_lock.acquire()
-        try:
-            conn = self.memory._open()
-            if self.memory._lock_fd is not None:
-                fcntl.flock(self.memory._lock_fd, fcntl.LOCK_EX)
-        except BaseException:
-            self.memory._thread_lock.release()
-            raise
-        return conn
-
-    def __exit__(self, *exc: object) -> None:
-        try:
-            if self.memory._lock_fd is not None:
-                fcntl.flock(self.memory._lock_fd, fcntl.LOCK_UN)
-        finally:
-            self.memory._thread_lock.release()
 
 
 _MEMORIES: weakref.WeakKeyDictionary[Store, ReplayMemory] = weakref.WeakKeyDictionary()
