@@ -16,11 +16,9 @@ from storage import members, sessions
 from storage.db import Store
 from storage.members import Member
 
-_COLUMNS = """
+_COLUMNS = f"""
 SELECT l.reply AS log_reply, l.intent AS log_intent, l.response AS log_response,
-       l.key AS log_key, f.last_inbound_at, s.state AS session_state,
-       m.id, m.name, m.phone, m.branch_id, b.name AS branch, m.group_id, g.name AS "group",
-       m.role, m.category, m.wecom_userid, m.active
+       l.key AS log_key, f.last_inbound_at, s.state AS session_state, {members.MEMBER_COLUMNS}
 FROM (SELECT 1 AS here) AS here
 LEFT JOIN inbound_log l ON l.key = :key
 LEFT JOIN followers f ON f.channel = :channel AND f.openid = :openid
@@ -38,11 +36,6 @@ _BY_BINDING = (
     + _TAIL
 )
 _BY_WECOM_USERID = _COLUMNS + "LEFT JOIN members m ON m.wecom_userid = :openid" + _TAIL
-
-MEMBER_FIELDS = (
-    "id", "name", "phone", "branch_id", "branch", "group_id", "group", "role", "category",
-    "wecom_userid", "active",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -67,7 +60,7 @@ def lookup(store: Store, key: str, channel: str, openid: str) -> Arrival:
         }
     member = None
     if row["id"] is not None and row["branch"] is not None:
-        member = members.member_from({k: row[k] for k in MEMBER_FIELDS})
+        member = members.member_from({k: row[k] for k in members.MEMBER_FIELDS})
     last = row["last_inbound_at"]
     return Arrival(
         logged,

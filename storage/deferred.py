@@ -95,10 +95,8 @@ class DeferredWrites:
         self._forked()
         if self.immediate:
             with self.store.tx(durable=False):
-                if not inbound_log.record(self.store, **entry.log, if_new=True):
+                if not self._write(entry):
                     return inbound_log.get(self.store, entry.key)
-                if entry.touch is not None:
-                    members.touch_follower(self.store, *entry.touch)
             return None
         with self._lock:
             if entry.key in self._pending or entry.key in self._writing:
@@ -122,9 +120,7 @@ class DeferredWrites:
         try:
             with self.store.tx(durable=False):
                 for entry in batch:
-                    inbound_log.record(self.store, **entry.log, if_new=True)
-                    if entry.touch is not None:
-                        members.touch_follower(self.store, *entry.touch)
+                    self._write(entry)
         except Exception:
             self.failures += 1
             if self.failures & (self.failures - 1) == 0:  # the 1st, 2nd, 4th, 8th … in a row
@@ -145,6 +141,15 @@ class DeferredWrites:
             self.batches += 1
             self.failures = 0
         return len(batch)
+
+    def _write(self, entry: Entry) -> bool:
+        """One entry, in the open transaction; False when its key was logged already (its
+        row stays, and the 48 h time is left to that message)."""
+        if not inbound_log.record(self.store, **entry.log, if_new=True):
+            return False
+        if entry.touch is not None:
+            members.touch_follower(self.store, *entry.touch)
+        return True
 
     def _start(self) -> None:
         """The writer thread (called under the lock, in the process that queues)."""

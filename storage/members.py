@@ -44,9 +44,15 @@ class RosterRow:
     wecom_userid: str | None = None
 
 
-_MEMBER_SQL = """
-SELECT m.id, m.name, m.phone, m.branch_id, b.name AS branch, m.group_id, g.name AS "group",
-       m.role, m.category, m.wecom_userid, m.active
+# The columns of a Member (m: members, b: branches, g: party_groups), also selected by
+# storage/arrivals.py.
+MEMBER_COLUMNS = (
+    'm.id, m.name, m.phone, m.branch_id, b.name AS branch, m.group_id, g.name AS "group",'
+    " m.role, m.category, m.wecom_userid, m.active"
+)
+MEMBER_FIELDS = tuple(c.split()[-1].split(".")[-1].strip('"') for c in MEMBER_COLUMNS.split(","))
+_MEMBER_SQL = f"""
+SELECT {MEMBER_COLUMNS}
 FROM members m JOIN branches b ON b.id = m.branch_id
 LEFT JOIN party_groups g ON g.id = m.group_id
 """
@@ -62,7 +68,7 @@ def member_from(row: dict[str, Any]) -> Member:
 
 
 def _members(rows: list[dict[str, Any]]) -> list[Member]:
-    return [Member(**{**r, "active": bool(r["active"])}) for r in rows]
+    return [member_from(r) for r in rows]
 
 
 def get(store: Store, member_id: int) -> Member | None:
@@ -77,11 +83,6 @@ def by_name_phone(store: Store, key: str, phone: str) -> Member | None:
             {"key": key, "phone": phone},
         )
     )
-
-
-def by_wecom_userid(store: Store, userid: str) -> Member | None:
-    """The member with this WeCom userid, active or not (check `active`)."""
-    return _member(store.one(_MEMBER_SQL + " WHERE m.wecom_userid = :userid", {"userid": userid}))
 
 
 def by_phone(store: Store, phone: str) -> Member | None:
@@ -311,15 +312,6 @@ def prune_bind_failures(store: Store, before: str) -> int:
 
 
 # -- followers ----------------------------------------------------------------------------
-
-
-def last_inbound(store: Store, channel: str, openid: str) -> str | None:
-    """When the account last wrote (a stamp), or None if it never did."""
-    value = store.scalar(
-        "SELECT last_inbound_at FROM followers WHERE channel = :channel AND openid = :openid",
-        {"channel": channel, "openid": openid},
-    )
-    return str(value) if value is not None else None
 
 
 def touch_follower(store: Store, channel: str, openid: str, now: str, inbound: bool = True) -> None:

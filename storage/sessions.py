@@ -8,16 +8,9 @@ from typing import Any
 from storage.db import Store
 
 
-def load(store: Store, channel: str, openid: str) -> dict[str, Any]:
-    raw = store.scalar(
-        "SELECT state FROM sessions WHERE channel = :channel AND openid = :openid",
-        {"channel": channel, "openid": openid},
-    )
-    return parse(raw)
-
-
 def parse(raw: str | None) -> dict[str, Any]:
-    """A stored state (JSON): {} when there is none or it is unreadable."""
+    """A stored state (JSON, read by storage/arrivals.py): {} when there is none or it is
+    unreadable."""
     if not raw:
         return {}
     try:

@@ -3,8 +3,8 @@
 WeCom always encrypts: the URL check is a GET with msg_signature, timestamp, nonce and an
 encrypted echostr, answered with the decrypted echostr; messages are POSTs whose <Encrypt>
 carries the message, and replies go back encrypted. The member is whoever the roster lists with
-that WeCom userid (企业微信账号): no binding needed (the router maps channel 'wecom' to
-members.by_wecom_userid). Everything else — dedupe of retries, the intent table, replies — is
+that WeCom userid (企业微信账号): no binding needed (storage/arrivals.py looks channel 'wecom' up by
+members.wecom_userid). Everything else — dedupe of retries, the intent table, replies — is
 the same as on the Official Account.
 """
 

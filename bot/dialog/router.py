@@ -170,16 +170,11 @@ class Router:
             return Outcome(response, reply, "error")
 
     def run(
-        self, inbound: Inbound, now: datetime, arrival: arrivals.Arrival | None = None
+        self, inbound: Inbound, now: datetime, arrival: arrivals.Arrival
     ) -> tuple[Context, dict[str, object], str, Reply]:
-        """The member, the session (from `arrival` when given) and the handler: the context
+        """The member, the session (both from `arrival`) and the handler: the context
         afterwards, the session as it was before, the intent's name and the reply."""
-        store = self.services.store
-        if arrival is not None:
-            member, state = arrival.member, arrival.state
-        else:
-            member = self.identify(inbound)
-            state = sessions.load(store, inbound.channel, inbound.user_id)
+        member, state = arrival.member, arrival.state
         former = member if member is not None and not member.active else None
         if former is not None:
             member = None
@@ -248,13 +243,6 @@ class Router:
         if inbound.msg_type in ("text", "voice"):
             return not inbound.text.strip() or read_only_command(inbound.text)
         return True  # image, video, location …: answered with "unsupported"
-
-    def identify(self, inbound: Inbound) -> members.Member | None:
-        """The member behind this account, active or not (the caller checks `active`)."""
-        store = self.services.store
-        if inbound.channel == "wecom":
-            return members.by_wecom_userid(store, inbound.user_id)
-        return members.bound_member(store, inbound.channel, inbound.user_id)
 
     # -- dispatch -------------------------------------------------------------------------
     def dispatch(self, ctx: Context) -> tuple[str, Reply]:
