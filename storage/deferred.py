@@ -1,9 +1,13 @@
 """Writes that may wait: what a read-only message leaves behind, written in batches.
 
-A read-only message (帮助, 我的积分, a second 打卡 of the day …) is answered from a read
-transaction. What it leaves is its inbound-log row (the response bytes a WeChat retry gets
-back) and, now and then, the account's last message time (the 48 h window); its callback's
-(timestamp, nonce) was recorded before it was handled (storage/replays.py). Writing those
+A read-only message (帮助, 我的积分, a second 打卡 of the day, a policy question …) is
+answered from a read transaction. What it leaves is its inbound-log row (the response bytes a
+WeChat retry gets back), now and then the account's last message time (the 48 h window) and,
+for a policy answer, its question row and the session (`Entry.questions`, `Entry.session`:
+statistics and dialog state, written only with the log row, so a retry answered twice leaves
+one); its callback's (timestamp, nonce) was recorded before it was handled
+(storage/replays.py). The process that queued a session shows it to the account's next
+message (`session`) and writes it before that account's next write transaction (`settle`). Writing those
 rows in a transaction of their own per message takes the writer lock once per message. This
 queue keeps them in memory and writes them every `interval` seconds (DANGJIAN_LOG_BATCH_MS,
 default 50 ms), or as soon as MAX_ROWS wait, in one transaction that need not wait for the
@@ -31,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from storage import inbound as inbound_log
-from storage import members
+from storage import knowledge, members, sessions
 from storage.db import Store
 
 log = logging.getLogger(__name__)
@@ -47,6 +51,10 @@ class Entry:
 
     log: dict[str, Any]  # the inbound_log row (storage/inbound.py `record` arguments)
     touch: tuple[str, str, str] | None = None  # (channel, openid, stamp): the 48 h window
+    # A policy answer's session (channel, openid, state, stamp) and its question rows
+    # (storage/knowledge.py `record_question` arguments): statistics and dialog state only.
+    session: tuple[str, str, dict[str, Any], str] | None = None
+    questions: tuple[dict[str, Any], ...] = ()
 
     @property
     def key(self) -> str:
@@ -69,6 +77,7 @@ class DeferredWrites:
         self._wake = threading.Event()
         self._pending: dict[str, Entry] = {}
         self._writing: dict[str, Entry] = {}  # the batch being written: still visible
+        self._sessions: dict[tuple[str, str], Entry] = {}  # the latest unwritten session
         self._thread: threading.Thread | None = None
         self._stopped = False
 
@@ -82,6 +91,16 @@ class DeferredWrites:
         with self._lock:
             entry = self._pending.get(key) or self._writing.get(key)
         return dict(entry.log) if entry is not None else None
+
+    def session(self, channel: str, openid: str) -> dict[str, Any] | None:
+        """The session an unwritten entry of this process leaves for the account, if any
+        (the next message of the account sees it before its batch is written)."""
+        if not self._sessions:
+            return None
+        self._forked()
+        with self._lock:
+            entry = self._sessions.get((channel, openid))
+        return dict(entry.session[2]) if entry is not None and entry.session else None
 
     def waiting(self) -> int:
         """Entries not written yet."""
@@ -102,6 +121,8 @@ class DeferredWrites:
             if entry.key in self._pending or entry.key in self._writing:
                 return None  # a retry answered meanwhile: the first row stays
             self._pending[entry.key] = entry
+            if entry.session is not None:
+                self._sessions[entry.session[0], entry.session[1]] = entry
             full = len(self._pending) >= MAX_ROWS
             if self._thread is None and not self._stopped:
                 self._start()
@@ -134,13 +155,33 @@ class DeferredWrites:
                     self._pending = {**self._writing, **self._pending}
                 else:  # (answered messages: their retries are answered again)
                     log.warning("dropped %d deferred log rows", len(self._writing))
+                    for entry in self._writing.values():
+                        self._forget_session(entry)
                 self._writing = {}
             return 0
         with self._lock:
             self._writing = {}
+            for entry in batch:
+                self._forget_session(entry)
             self.batches += 1
             self.failures = 0
         return len(batch)
+
+    def _forget_session(self, entry: Entry) -> None:
+        """(under the lock) The entry's session is written or dropped: no longer shown,
+        unless a later entry of the account left a newer one."""
+        if entry.session is not None:
+            account = (entry.session[0], entry.session[1])
+            if self._sessions.get(account) is entry:
+                del self._sessions[account]
+
+    def settle(self, channel: str, openid: str) -> None:
+        """Write the account's unwritten session now (before a write transaction saves a
+        newer one, which the batch would otherwise overwrite); gives up after 5 seconds."""
+        deadline = time.monotonic() + 5
+        while self.session(channel, openid) is not None and time.monotonic() < deadline:
+            if not self.flush():  # (the thread is writing a batch: wait for it)
+                time.sleep(0.002)
 
     def _write(self, entry: Entry) -> bool:
         """One entry, in the open transaction; False when its key was logged already (its
@@ -149,6 +190,10 @@ class DeferredWrites:
             return False
         if entry.touch is not None:
             members.touch_follower(self.store, *entry.touch)
+        if entry.session is not None:
+            sessions.save(self.store, *entry.session)
+        for question in entry.questions:
+            knowledge.record_question(self.store, **question)
         return True
 
     def _start(self) -> None:

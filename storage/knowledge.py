@@ -25,25 +25,45 @@ def record_question(
     entry_id: str | None,
     score: float | None,
     now: str,
-) -> int:
-    return int(
-        store.scalar(
-            "INSERT INTO kb_questions (channel, openid, member_id, text, norm, outcome, entry_id,"
-            " score, asked_at) VALUES (:channel, :openid, :member_id, :text, :norm, :outcome,"
-            " :entry_id, :score, :now) RETURNING id",
-            {
-                "channel": channel,
-                "openid": openid,
-                "member_id": member_id,
-                "text": text[:500],
-                "norm": norm[:500],
-                "outcome": outcome,
-                "entry_id": entry_id,
-                "score": score,
-                "now": now,
-            },
-        )
+    msg_key: str | None = None,
+) -> int | None:
+    """A question and how it went; its id, or None when a question of message `msg_key` is
+    recorded already (a retry answered again by another process: the first row stays)."""
+    sql = (
+        "INSERT INTO kb_questions (channel, openid, member_id, text, norm, outcome, entry_id,"
+        " score, asked_at, msg_key) VALUES (:channel, :openid, :member_id, :text, :norm,"
+        " :outcome, :entry_id, :score, :now, :msg_key)"
     )
+    if msg_key is not None:
+        sql += " ON CONFLICT (msg_key) DO NOTHING"
+    value = store.scalar(
+        sql + " RETURNING id",
+        {
+            "channel": channel,
+            "openid": openid,
+            "member_id": member_id,
+            "text": text[:500],
+            "norm": norm[:500],
+            "outcome": outcome,
+            "entry_id": entry_id,
+            "score": score,
+            "now": now,
+            "msg_key": msg_key,
+        },
+    )
+    return int(value) if value is not None else None
+
+
+def question_id(store: Store, ref: object) -> int | None:
+    """The id of the question a session refers to: a row id (sessions from before questions
+    were named by their message) or the asking message's key; None when there is no such row
+    (yet: a question answered a moment ago in another process may still wait in its batch)."""
+    if isinstance(ref, int) and not isinstance(ref, bool):
+        return ref
+    if not isinstance(ref, str) or not ref:
+        return None
+    value = store.scalar("SELECT id FROM kb_questions WHERE msg_key = :key", {"key": ref})
+    return int(value) if value is not None else None
 
 
 def set_outcome(

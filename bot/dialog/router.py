@@ -9,10 +9,14 @@ Two paths, chosen per message:
   queue behind check-ins. Its log row with the response bytes (a retry gets them back, byte
   for byte) and, only when it moved by more than TOUCH_EVERY, the account's last message time
   (the 48 h window) are queued and written in batches (storage/deferred.py). Intents marked
-  `read_first` (打卡: the second of the day changes nothing) are tried here too. If the
-  handler turns out to write after all (a statement or `tx()` in the read transaction raises
-  `storage.db.ReadOnly`) or changes the session (a dialog in progress took the message), the
-  message goes down the write path instead; the read attempt left nothing behind.
+  `read_first` (打卡: the second of the day changes nothing) are tried here too, and so are
+  texts that invoke no command (policy questions) unless a writing dialog (a quiz, a
+  broadcast) holds the session: a policy answer leaves only statistics and the session
+  (`ctx.durable` False), which go into the same batch as its log row. If the handler turns
+  out to write after all (a statement or `tx()` in the read transaction raises
+  `storage.db.ReadOnly`) or changes the session otherwise (a dialog in progress took the
+  message), the message goes down the write path instead; the read attempt left nothing
+  behind.
 - **Write** (everything else): everything for the message happens in one write transaction —
   the retry check, the handler's side effects (check-in, points, outbox rows), the session, and
   the inbound-log row with the rendered response. Two processes never handle messages from the
@@ -22,8 +26,9 @@ Two paths, chosen per message:
   then finds the logged response. A crash rolls all of it back, so WeChat's retry runs it
   again; a retry that arrives after the commit gets the stored response bytes back and runs
   nothing. A handler that raises leaves nothing behind either: its transaction rolls back and
-  the message is logged with an apology. A policy answer (or the fallback) commits without
-  waiting for the disk (`ctx.durable`): it writes statistics and the session only.
+  the message is logged with an apology. A policy answer (or the fallback) that lands here
+  commits without waiting for the disk (`ctx.durable`): it writes statistics and the session
+  only.
 
 The callback's (timestamp, nonce) was checked by the channel before the router runs
 (storage/replays.py); the four lookups both paths start with are one statement
@@ -33,6 +38,7 @@ The callback's (timestamp, nonce) was checked by the channel before the router r
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
 import logging
 from collections.abc import Callable
@@ -50,6 +56,7 @@ from bot.services import Services
 from bot.text import command_form
 from storage import arrivals, members, sessions
 from storage import inbound as inbound_log
+from storage import knowledge as kb
 from storage.db import ReadOnly
 from storage.deferred import DeferredWrites, Entry
 
@@ -112,12 +119,17 @@ class Router:
             with store.read():
                 seen = self.deferred.logged(key)
                 if seen is None:
-                    arrival = arrivals.lookup(store, key, inbound.channel, inbound.user_id)
+                    arrival = self.arrival(inbound, key)
                     seen, last = arrival.logged, arrival.last_inbound
+                    if seen is None and self.in_dialog(inbound, arrival.state):
+                        return None
                 if seen is None:
                     ctx, before, intent, reply = self.run(inbound, now, arrival)
-                    if ctx.state != before or store.refused_write:  # (a handler may catch it)
+                    changed = ctx.state != before
+                    if store.refused_write:  # (a handler may catch ReadOnly)
                         return None
+                    if (changed or ctx.questions) and ctx.durable:
+                        return None  # a dialog moved: its session is written at once
         except ReadOnly:
             return None
         except Exception:
@@ -131,6 +143,10 @@ class Router:
             Entry(
                 log=self.log_row(inbound, now, intent, reply, response),
                 touch=(inbound.channel, inbound.user_id, _stamp(now)) if touch else None,
+                session=(inbound.channel, inbound.user_id, ctx.state, _stamp(now))
+                if changed
+                else None,
+                questions=tuple(ctx.questions),
             )
         )
         if logged is not None:  # a retry answered meanwhile by another process: it wins
@@ -141,6 +157,7 @@ class Router:
         """The write path: one durable transaction (see the module docstring)."""
         store = self.services.store
         key = inbound.dedupe_key
+        self.deferred.settle(inbound.channel, inbound.user_id)  # (its session, then ours)
         try:
             with store.tx():
                 store.lock(self.lock_name(inbound))
@@ -150,6 +167,8 @@ class Router:
                     return self.replay(seen, render)
                 members.touch_follower(store, inbound.channel, inbound.user_id, _stamp(now))
                 ctx, before, intent, reply = self.run(inbound, now, arrival)
+                for question in ctx.questions:
+                    kb.record_question(store, **question)
                 if ctx.state != before:
                     sessions.save(store, inbound.channel, inbound.user_id, ctx.state, _stamp(now))
                 if not ctx.durable:
@@ -229,6 +248,23 @@ class Router:
             str(row.get("intent") or ""),
         )
 
+    def arrival(self, inbound: Inbound, key: str) -> arrivals.Arrival:
+        """The arrival lookup, with the session an unwritten policy answer of this process
+        left (storage/deferred.py), if any."""
+        arrival = arrivals.lookup(self.services.store, key, inbound.channel, inbound.user_id)
+        state = self.deferred.session(inbound.channel, inbound.user_id)
+        return arrival if state is None else dataclasses.replace(arrival, state=state)
+
+    @staticmethod
+    def in_dialog(inbound: Inbound, state: dict[str, Any]) -> bool:
+        """Whether a text that invokes no command belongs to a dialog that writes (a quiz or
+        a broadcast in progress): then the read path is not tried."""
+        if inbound.msg_type not in ("text", "voice") or _invokes_command(inbound.text):
+            return False
+        from bot.dialog.handlers import ask
+
+        return any(k not in ask.STATE_KEYS for k in state)
+
     def read_only(self, inbound: Inbound) -> bool:
         """Whether this message may be answered by the read-only path: a read-only command,
         an empty or unsupported message, or an event other than (un)subscribing and menu
@@ -241,7 +277,10 @@ class Router:
                 return command is None or read_only_command(command)
             return True
         if inbound.msg_type in ("text", "voice"):
-            return not inbound.text.strip() or read_only_command(inbound.text)
+            text = inbound.text
+            # a policy question (no command): answered here, its statistics and session
+            # written with its log row (see `ctx.durable`)
+            return not text.strip() or read_only_command(text) or not _invokes_command(text)
         return True  # image, video, location …: answered with "unsupported"
 
     # -- dispatch -------------------------------------------------------------------------

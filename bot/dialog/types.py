@@ -66,6 +66,10 @@ class Context:
     # answer and the fallback write only statistics and the session (a power cut that loses
     # them costs nothing the member was told): they commit without waiting for the disk.
     durable: bool = True
+    # Policy questions this message asked (storage/knowledge.py `record_question` arguments):
+    # written with the message's log row, in its write transaction or in the batch of the
+    # read path (storage/deferred.py); the session names them by the message's key.
+    questions: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def store(self) -> Any:

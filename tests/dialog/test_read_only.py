@@ -4,6 +4,7 @@ a short transaction of its own. Retries still get the same bytes back."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -100,6 +101,32 @@ def test_a_session_with_last_answer_or_a_quiz_keeps_the_read_only_path(
     zhangwei.say("答题")  # a quiz in progress: 帮助 leaves it alone, so it only reads
     assert "答题" in spy.say(zhangwei, "帮助")
     assert spy.read_only
+
+
+def test_a_policy_answer_is_read_only_its_question_written_with_the_log_row(
+    zhangwei: Member, spy: Spy
+) -> None:
+    store = _store(zhangwei.peer)
+    assert spy.say(zhangwei, "党费交纳标准").startswith("【")
+    assert spy.read_only
+    row = store.one("SELECT id, msg_key, outcome, entry_id FROM kb_questions")
+    assert row is not None and row["outcome"] == "answered"
+    assert store.scalar("SELECT COUNT(*) FROM inbound_log WHERE key = :k", {"k": row["msg_key"]})
+    state = json.loads(store.scalar("SELECT state FROM sessions"))
+    assert state["last_answer"]["q"] == row["msg_key"]
+    assert "谢谢反馈" in spy.say(zhangwei, "没用")  # the session names it by that key
+    assert store.scalar("SELECT question_id FROM kb_feedback") == row["id"]
+    assert spy.say(zhangwei, "许可证").startswith("没找到完全对应的答案")  # 您是不是想问…
+    assert spy.read_only
+    assert spy.say(zhangwei, "1").startswith("【")  # the pick writes: the write path
+    assert spy.handled_reading == [True, False]
+    assert store.scalar("SELECT outcome FROM kb_questions ORDER BY id DESC LIMIT 1") == "picked"
+
+
+def test_an_answer_in_a_quiz_goes_straight_to_the_write_path(zhangwei: Member, spy: Spy) -> None:
+    zhangwei.say("答题")
+    spy.say(zhangwei, "A")  # the quiz takes it and writes: no read attempt first
+    assert spy.handled_reading == [False]
 
 
 def test_a_state_the_command_changes_goes_to_the_write_path(zhangwei: Member, spy: Spy) -> None:

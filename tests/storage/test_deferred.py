@@ -224,3 +224,39 @@ def test_a_message_that_writes_is_not_deferred(batched: WeChatPeer) -> None:
     assert router.deferred.waiting() == 0 and _logged(store) == 2  # in their own transactions
     assert "已经打过卡" in batched.send("o-zw", "打卡").text  # the second changes nothing
     assert router.deferred.waiting() == 1
+
+
+def test_a_policy_answer_waits_with_its_question_and_session(batched: WeChatPeer) -> None:
+    store: Store = batched.services.store  # type: ignore[attr-defined]
+    router = batched.router  # type: ignore[attr-defined]
+    assert "绑定成功" in batched.send("o-zw", "绑定 张伟 13800000003").text
+    xml = batched.text_xml("o-zw", "党费交纳标准", msg_id="880101")
+    first = batched.post(xml)
+    assert first.text.count("【") == 1 and router.deferred.waiting() == 1
+    assert store.scalar("SELECT COUNT(*) FROM kb_questions") == 0  # not written yet
+    assert batched.post(xml).body == first.body  # a retry meanwhile: the same bytes
+    # the process sees the session the answer left, before its batch is written
+    assert router.deferred.session("wechat", "o-zw")["last_answer"]["q"].endswith('"880101"]')
+    assert "谢谢您的评价" in batched.send("o-zw", "有用").text  # write path: the batch first
+    row = store.one("SELECT id, msg_key, outcome FROM kb_questions")
+    assert row is not None and row["outcome"] == "answered" and row["msg_key"].endswith('"880101"]')
+    assert store.scalar("SELECT question_id FROM kb_feedback") == row["id"]
+    assert router.deferred.session("wechat", "o-zw") is None
+    assert "last_answer" not in store.scalar("SELECT state FROM sessions")  # 有用 used it up
+
+
+def test_a_question_answered_twice_by_two_processes_is_recorded_once(
+    batched: WeChatPeer,
+) -> None:
+    store: Store = batched.services.store  # type: ignore[attr-defined]
+    router = batched.router  # type: ignore[attr-defined]
+    xml = batched.text_xml("o-guest", "党费交纳标准", msg_id="880201")
+    first = batched.post(xml)
+    entry = next(iter(router.deferred._pending.values()))
+    assert entry.questions and entry.session is not None
+    assert router.deferred.flush() == 1
+    # another process answered the same retry before its batch: its entry writes nothing
+    other = DeferredWrites(store, interval=0)
+    assert other.add(entry) is not None  # the row logged first is returned, and wins
+    assert store.scalar("SELECT COUNT(*) FROM kb_questions") == 1
+    assert batched.post(xml).body == first.body

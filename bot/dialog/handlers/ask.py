@@ -1,11 +1,15 @@
 """Policy questions (tier 3), 您是不是想问… picks, 有用/没用, 转人工 and the secretary's 回复.
 
 Session state used here (ctx.state):
-  clarify      {"ids": [...], "q": question id, "at": stamp}  — asked back: waiting for a
+  clarify      {"ids": [...], "q": question, "at": stamp}  — asked back: waiting for a
                number or an option's word (在职 / 退休); any other message ends it
-  suggest      {"ids": [...], "q": question id, "at": stamp}  — waiting for 1/2/3
-  last_answer  {"q": question id, "entry": entry id, "at": …}  — what 有用/没用 rates (1 day)
-  handoff_wait stamp                                          — 转人工 asked for the question
+  suggest      {"ids": [...], "q": question, "at": stamp}  — waiting for 1/2/3
+  last_answer  {"q": question, "entry": entry id, "at": …}  — what 有用/没用 rates (1 day)
+  handoff_wait stamp                                       — 转人工 asked for the question
+
+"question" is the key of the message that asked it (kb_questions.msg_key; a row id in
+sessions from before that column): the question's row is written with the message's log row,
+which on the read path happens a moment later, in a batch (`ctx.questions`).
 
 Who receives a 转人工: a bound 零售户 → the member whose phone is settings.customer_manager
 (when set), otherwise the branch's 支部书记 (then 管理员). An unbound follower → the customer
@@ -87,6 +91,34 @@ def _member_id(ctx: Context) -> int | None:
     return ctx.member.id if ctx.member is not None else None
 
 
+# The session keys of this module: a message that is not a command may be answered on the
+# read path when the session holds nothing else (no quiz or broadcast in progress).
+STATE_KEYS = frozenset({"clarify", "suggest", "last_answer", "handoff_wait"})
+
+
+def _asked(
+    ctx: Context, text: str, norm: str, outcome: str, entry_id: str | None, score: float | None
+) -> str:
+    """Record the question with the message (see `ctx.questions`); returns its reference."""
+    inbound = ctx.inbound
+    key = inbound.dedupe_key
+    ctx.questions.append(
+        {
+            "channel": inbound.channel,
+            "openid": inbound.user_id,
+            "member_id": _member_id(ctx),
+            "text": text,
+            "norm": norm,
+            "outcome": outcome,
+            "entry_id": entry_id,
+            "score": score,
+            "now": ctx.stamp,
+            "msg_key": key,
+        }
+    )
+    return key
+
+
 # -- tier 3: a question ---------------------------------------------------------------------
 
 
@@ -102,23 +134,16 @@ def answer_question(ctx: Context, raw: str) -> Reply | str | None:
     if library is None or not norm:
         return None
     result = library.search(text)
-    inbound = ctx.inbound
     if result.answer is not None:
         hit = result.answer
-        qid = kb.record_question(
-            ctx.store, inbound.channel, inbound.user_id, _member_id(ctx), text, norm,
-            "answered", hit.entry.id, hit.score, ctx.stamp,
-        )  # fmt: skip
+        qid = _asked(ctx, text, norm, "answered", hit.entry.id, hit.score)
         ctx.state.pop("suggest", None)
         ctx.state.pop("handoff_wait", None)
         ctx.state["last_answer"] = {"q": qid, "entry": hit.entry.id, "at": ctx.stamp}
         return render_entry(hit.entry)
     if result.choices:
         top = max(result.choices, key=lambda h: h.score)
-        qid = kb.record_question(
-            ctx.store, inbound.channel, inbound.user_id, _member_id(ctx), text, norm,
-            "suggested", top.entry.id, top.score, ctx.stamp,
-        )  # fmt: skip
+        qid = _asked(ctx, text, norm, "suggested", top.entry.id, top.score)
         ids = [h.entry.id for h in result.choices]
         ctx.state["clarify"] = {"ids": ids, "q": qid, "at": ctx.stamp}
         ctx.state.pop("suggest", None)
@@ -126,10 +151,7 @@ def answer_question(ctx: Context, raw: str) -> Reply | str | None:
         return render_clarify(result.question, [h.entry for h in result.choices])
     if result.suggestions:
         top = result.suggestions[0]
-        qid = kb.record_question(
-            ctx.store, inbound.channel, inbound.user_id, _member_id(ctx), text, norm,
-            "suggested", top.entry.id, top.score, ctx.stamp,
-        )  # fmt: skip
+        qid = _asked(ctx, text, norm, "suggested", top.entry.id, top.score)
         ids = [h.entry.id for h in result.suggestions]
         ctx.state["suggest"] = {"ids": ids, "q": qid, "at": ctx.stamp}
         ctx.state.pop("handoff_wait", None)
@@ -138,10 +160,7 @@ def answer_question(ctx: Context, raw: str) -> Reply | str | None:
     query = library.query(text)
     if len(norm) >= 2 and (query.words or len(query.bigrams) > 1):
         # everything unanswered is counted for `gaps` (greetings and thanks are not questions)
-        kb.record_question(
-            ctx.store, inbound.channel, inbound.user_id, _member_id(ctx), text, norm,
-            "none", None, None, ctx.stamp,
-        )  # fmt: skip
+        _asked(ctx, text, norm, "none", None, None)
     return None
 
 
@@ -175,10 +194,12 @@ def _picked(ctx: Context, pending: dict, entry_id: str) -> str:  # type: ignore[
     entry = library.get(entry_id) if library is not None else None
     if entry is None:
         return "这条内容刚刚更新过，请把问题重新发一遍。"
-    qid = pending.get("q")
-    if isinstance(qid, int):
+    ref = pending.get("q")
+    qid = kb.question_id(ctx.store, ref)
+    if qid is not None:
         kb.set_outcome(ctx.store, qid, "picked", entry.id, None)
-        ctx.state["last_answer"] = {"q": qid, "entry": entry.id, "at": ctx.stamp}
+    if qid is not None or isinstance(ref, str):  # (a row still in another process's batch)
+        ctx.state["last_answer"] = {"q": ref, "entry": entry.id, "at": ctx.stamp}
     return render_entry(entry)
 
 
@@ -266,12 +287,13 @@ def feedback_useless(ctx: Context, args: str) -> Reply | str | None:
 
 def _feedback(ctx: Context, useful: bool) -> str:
     last = ctx.state.get("last_answer")
-    if not isinstance(last, dict) or not isinstance(last.get("q"), int):
+    qid = kb.question_id(ctx.store, last.get("q")) if isinstance(last, dict) else None
+    if not isinstance(last, dict) or qid is None:
         return "请先提一个问题，看到答复后再回复“有用”或“没用”。"
     if not _fresh(ctx, last.get("at"), FEEDBACK_TTL):
         ctx.state.pop("last_answer", None)
         return "请先提一个问题，看到答复后再回复“有用”或“没用”。"
-    kb.record_feedback(ctx.store, last["q"], str(last.get("entry") or ""), useful, ctx.stamp)
+    kb.record_feedback(ctx.store, qid, str(last.get("entry") or ""), useful, ctx.stamp)
     ctx.state.pop("last_answer", None)
     if useful:
         return "谢谢您的评价，很高兴能帮上忙！"
