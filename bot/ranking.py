@@ -9,7 +9,7 @@ for being small.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Generic, TypeVar
@@ -38,19 +38,6 @@ def rank(items: Iterable[T], score: Callable[[T], Score]) -> list[Placed[T]]:
 def place_of(ranked: list[Placed[T]], match: Callable[[T], bool]) -> int | None:
     """The place of the first item that matches, or None."""
     return next((p.place for p in ranked if match(p.item)), None)
-
-
-def place_among(
-    items: Sequence[T], score: Callable[[T], Score], match: Callable[[T], bool]
-) -> tuple[int, int] | None:
-    """(place, of how many) of the first item that matches, by `rank`'s rule, or None: one
-    more than the number of items with a higher score (equal scores share the place). For
-    one member's place (我的积分), without ranking everyone."""
-    mine = next((item for item in items if match(item)), None)
-    if mine is None:
-        return None
-    bar = score(mine)
-    return 1 + sum(1 for item in items if score(item) > bar), len(items)
 
 
 def points(row: Mapping[str, Any]) -> int:

@@ -261,6 +261,28 @@ def member_points(
     )
 
 
+def place_among_members(
+    store: Store, period: str, member_id: int, branch_id: int, group_id: int | None = None
+) -> tuple[int, int] | None:
+    """(place, of how many) of a member among the active members of a 支部 (or one of its
+    党小组) by points in the period — one more than the number with more points, as
+    bot/ranking.py `rank` places them — or None when the member is not among them. Counted
+    in the database: no row per member comes back (我的积分 asks it on every call)."""
+    params: dict[str, Any] = {"period": period, "me": member_id}
+    where = _members_where(branch_id, group_id, params)
+    row = store.one(
+        "SELECT COUNT(*) AS n, MAX(CASE WHEN m.id = :me THEN 1 ELSE 0 END) AS found,"
+        f" SUM(CASE WHEN {_TOTAL} > mine.points THEN 1 ELSE 0 END) AS ahead"
+        " FROM members m, (SELECT COALESCE(SUM(s.amount), 0) AS points FROM point_sums s"
+        " WHERE s.member_id = :me AND s.period = :period) mine"
+        f" WHERE {where}",
+        params,
+    )
+    if row is None or not row["found"]:
+        return None
+    return 1 + int(row["ahead"] or 0), int(row["n"])
+
+
 def names(store: Store, ids: list[int]) -> dict[int, str]:
     if not ids:
         return {}

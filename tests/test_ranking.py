@@ -42,14 +42,3 @@ def test_place_is_one_plus_everyone_ahead(scores: list[int]) -> None:
     assert [p.item for p in placed] == sorted(scores, reverse=True)
     for p in placed:
         assert p.place == 1 + sum(1 for s in scores if s > p.item)
-
-
-@given(st.lists(st.integers(min_value=0, max_value=20), max_size=30), st.integers(0, 40))
-def test_one_place_without_ranking_everyone_is_the_same_place(scores: list[int], pick: int) -> None:
-    rows = [{"id": n, "points": s} for n, s in enumerate(scores)]
-    found = ranking.place_among(rows, ranking.points, lambda r: r["id"] == pick)
-    if pick >= len(rows):
-        assert found is None
-        return
-    placed = ranking.rank(rows, ranking.points)
-    assert found == (ranking.place_of(placed, lambda r: r["id"] == pick), len(rows))

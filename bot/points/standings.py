@@ -84,8 +84,7 @@ def place_in(
 
 def group_place(store: Store, member: Member, period: str) -> tuple[int, int] | None:
     """The member's place in their 党小组 (or 支部 when in none) for a period."""
-    rows = ledger.member_points(store, period, member.branch_id, member.group_id)
-    return ranking.place_among(rows, ranking.points, lambda r: int(r["id"]) == member.id)
+    return ledger.place_among_members(store, period, member.id, member.branch_id, member.group_id)
 
 
 def group_ranking(
