@@ -114,7 +114,7 @@ class DeferredWrites:
         self._forked()
         if self.immediate:
             with self.store.tx(durable=False):
-                if not self._write(entry):
+                if not self._write([entry]):
                     return inbound_log.get(self.store, entry.key)
             return None
         with self._lock:
@@ -140,8 +140,7 @@ class DeferredWrites:
             batch = list(self._writing.values())
         try:
             with self.store.tx(durable=False):
-                for entry in batch:
-                    self._write(entry)
+                self._write(batch)
         except Exception:
             self.failures += 1
             if self.failures & (self.failures - 1) == 0:  # the 1st, 2nd, 4th, 8th … in a row
@@ -183,18 +182,31 @@ class DeferredWrites:
             if not self.flush():  # (the thread is writing a batch: wait for it)
                 time.sleep(0.002)
 
-    def _write(self, entry: Entry) -> bool:
-        """One entry, in the open transaction; False when its key was logged already (its
-        row stays, and the 48 h time is left to that message)."""
-        if not inbound_log.record(self.store, **entry.log, if_new=True):
-            return False
-        if entry.touch is not None:
-            members.touch_follower(self.store, *entry.touch)
-        if entry.session is not None:
-            sessions.save(self.store, *entry.session)
-        for question in entry.questions:
-            knowledge.record_question(self.store, **question)
-        return True
+    def _write(self, entries: list[Entry]) -> list[Entry]:
+        """Entries, in the open transaction, a statement per table; returns those written.
+        An entry whose key was logged already is left out whole (its row stays, and the 48 h
+        time, the session and the question are left to that message)."""
+        store = self.store
+        if len(entries) == 1:  # (immediate mode: exactly whether this row went in)
+            fresh = entries if inbound_log.record(store, **entries[0].log, if_new=True) else []
+        else:  # (on PostgreSQL a row logged between the two statements is skipped by the
+            # insert, and the rest of its entry is written anyway: the same session, and the
+            # question's msg_key keeps it to one row)
+            logged = inbound_log.logged_keys(store, [e.key for e in entries])
+            fresh = [e for e in entries if e.key not in logged]
+            inbound_log.record_many(store, [e.log for e in fresh])
+        if not fresh:
+            return []
+        touches = [e.touch for e in fresh if e.touch is not None]
+        if touches:
+            members.touch_followers(store, touches)
+        states = [e.session for e in fresh if e.session is not None]
+        if states:
+            sessions.save_many(store, states)
+        questions = [q for e in fresh for q in e.questions]
+        if questions:
+            knowledge.record_questions(store, questions)
+        return fresh
 
     def _start(self) -> None:
         """The writer thread (called under the lock, in the process that queues)."""

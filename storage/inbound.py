@@ -25,13 +25,7 @@ def record(
     the transaction that handled the message, after `get(key)` found nothing: a row with the
     same key then fails the transaction. With `if_new` (the read-only path, whose log row has
     a transaction of its own) an existing row is left alone and False is returned."""
-    sql = (
-        "INSERT INTO inbound_log (key, channel, openid, msg_type, content, received_at, status,"
-        " reply, intent, response) VALUES (:key, :channel, :openid, :msg_type, :content, :now,"
-        " 'done', :reply, :intent, :response)"
-    )
-    if if_new:
-        sql += " ON CONFLICT (key) DO NOTHING"
+    sql = _INSERT + " ON CONFLICT (key) DO NOTHING" if if_new else _INSERT
     cur = store.execute(
         sql,
         {
@@ -47,6 +41,29 @@ def record(
         },
     )
     return cur.rowcount == 1
+
+
+_INSERT = (
+    "INSERT INTO inbound_log (key, channel, openid, msg_type, content, received_at, status,"
+    " reply, intent, response) VALUES (:key, :channel, :openid, :msg_type, :content, :now,"
+    " 'done', :reply, :intent, :response)"
+)
+
+
+def record_many(store: Store, rows: list[dict[str, Any]]) -> None:
+    """`record(..., if_new=True)` for many rows (`record`'s arguments), in one statement."""
+    store.executemany(
+        _INSERT + " ON CONFLICT (key) DO NOTHING",
+        [{**r, "content": str(r["content"])[:4000]} for r in rows],
+    )
+
+
+def logged_keys(store: Store, keys: list[str]) -> set[str]:
+    """Which of these message keys are logged already."""
+    if not keys:
+        return set()
+    rows = store.query("SELECT key FROM inbound_log WHERE key IN :keys", {"keys": keys})
+    return {str(r["key"]) for r in rows}
 
 
 def get(store: Store, key: str) -> dict[str, Any] | None:

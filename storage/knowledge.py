@@ -29,13 +29,7 @@ def record_question(
 ) -> int | None:
     """A question and how it went; its id, or None when a question of message `msg_key` is
     recorded already (a retry answered again by another process: the first row stays)."""
-    sql = (
-        "INSERT INTO kb_questions (channel, openid, member_id, text, norm, outcome, entry_id,"
-        " score, asked_at, msg_key) VALUES (:channel, :openid, :member_id, :text, :norm,"
-        " :outcome, :entry_id, :score, :now, :msg_key)"
-    )
-    if msg_key is not None:
-        sql += " ON CONFLICT (msg_key) DO NOTHING"
+    sql = _INSERT_QUESTION + " ON CONFLICT (msg_key) DO NOTHING" if msg_key else _INSERT_QUESTION
     value = store.scalar(
         sql + " RETURNING id",
         {
@@ -52,6 +46,22 @@ def record_question(
         },
     )
     return int(value) if value is not None else None
+
+
+_INSERT_QUESTION = (
+    "INSERT INTO kb_questions (channel, openid, member_id, text, norm, outcome, entry_id,"
+    " score, asked_at, msg_key) VALUES (:channel, :openid, :member_id, :text, :norm,"
+    " :outcome, :entry_id, :score, :now, :msg_key)"
+)
+
+
+def record_questions(store: Store, rows: list[dict[str, Any]]) -> None:
+    """`record_question` for many rows (its arguments, each with a `msg_key`), in one
+    statement; a row whose message has a question already is left out."""
+    store.executemany(
+        _INSERT_QUESTION + " ON CONFLICT (msg_key) DO NOTHING",
+        [{**r, "text": str(r["text"])[:500], "norm": str(r["norm"])[:500]} for r in rows],
+    )
 
 
 def question_id(store: Store, ref: object) -> int | None:

@@ -314,20 +314,35 @@ def prune_bind_failures(store: Store, before: str) -> int:
 # -- followers ----------------------------------------------------------------------------
 
 
+_TOUCH = (
+    "INSERT INTO followers (channel, openid, subscribed, first_seen_at, last_inbound_at)"
+    " VALUES (:channel, :openid, 1, :now, :last) ON CONFLICT (channel, openid) DO UPDATE SET"
+    " last_inbound_at = CASE WHEN :inbound = 1 THEN excluded.last_inbound_at"
+    " ELSE followers.last_inbound_at END"
+)
+
+
 def touch_follower(store: Store, channel: str, openid: str, now: str, inbound: bool = True) -> None:
     """Record that someone wrote (refreshes the 48 h customer-service window)."""
-    store.execute(
-        "INSERT INTO followers (channel, openid, subscribed, first_seen_at, last_inbound_at)"
-        " VALUES (:channel, :openid, 1, :now, :last) ON CONFLICT (channel, openid) DO UPDATE SET"
-        " last_inbound_at = CASE WHEN :inbound = 1 THEN excluded.last_inbound_at"
-        " ELSE followers.last_inbound_at END",
-        {
-            "channel": channel,
-            "openid": openid,
-            "now": now,
-            "last": now if inbound else None,
-            "inbound": 1 if inbound else 0,
-        },
+    touch_followers(store, [(channel, openid, now)], inbound)
+
+
+def touch_followers(
+    store: Store, touches: list[tuple[str, str, str]], inbound: bool = True
+) -> None:
+    """`touch_follower` for many (channel, openid, now), in one statement."""
+    store.executemany(
+        _TOUCH,
+        [
+            {
+                "channel": channel,
+                "openid": openid,
+                "now": now,
+                "last": now if inbound else None,
+                "inbound": 1 if inbound else 0,
+            }
+            for channel, openid, now in touches
+        ],
     )
 
 

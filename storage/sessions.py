@@ -21,15 +21,24 @@ def parse(raw: str | None) -> dict[str, Any]:
 
 
 def save(store: Store, channel: str, openid: str, state: dict[str, Any], now: str) -> None:
-    store.execute(
+    save_many(store, [(channel, openid, state, now)])
+
+
+def save_many(store: Store, items: list[tuple[str, str, dict[str, Any], str]]) -> None:
+    """`save` for many (channel, openid, state, now), in order (a later one of the same
+    account wins), in one statement."""
+    store.executemany(
         "INSERT INTO sessions (channel, openid, state, updated_at)"
         " VALUES (:channel, :openid, :state, :now)"
         " ON CONFLICT (channel, openid) DO UPDATE SET state = excluded.state,"
         " updated_at = excluded.updated_at",
-        {
-            "channel": channel,
-            "openid": openid,
-            "state": json.dumps(state, ensure_ascii=False),
-            "now": now,
-        },
+        [
+            {
+                "channel": channel,
+                "openid": openid,
+                "state": json.dumps(state, ensure_ascii=False),
+                "now": now,
+            }
+            for channel, openid, state, now in items
+        ],
     )

@@ -102,16 +102,17 @@ def test_a_failed_write_keeps_the_rows_for_the_next_try(
     queue = DeferredWrites(store, interval=3600)
     queue.add(_entry("a"))
     queue.add(_entry("b"))
-    real = inbound_log.record
-    calls: list[str] = []
+    real = inbound_log.record_many
+    calls: list[int] = []
 
-    def broken(s: Store, key: str, **fields: Any) -> bool:
-        calls.append(key)
-        if len(calls) == 2:
+    def broken(s: Store, rows: list[dict[str, Any]]) -> None:
+        calls.append(len(rows))
+        if len(calls) == 1:
+            real(s, rows[:1])  # one row written, then the disk fills
             raise RuntimeError("disk full")
-        return real(s, key, **fields)
+        real(s, rows)
 
-    monkeypatch.setattr(inbound_log, "record", broken)
+    monkeypatch.setattr(inbound_log, "record_many", broken)
     assert queue.flush() == 0
     assert _logged(store) == 0  # the batch is one transaction: nothing half written
     assert queue.waiting() == 2 and queue.logged("a") is not None
@@ -125,6 +126,35 @@ def test_immediate_mode_writes_at_once_and_a_row_logged_meanwhile_wins(store: St
     other = _entry("i1")
     won = queue.add(Entry(log={**other.log, "response": b"<xml>second</xml>"}))
     assert won is not None and won["response"] == b"<xml>i1</xml>"
+
+
+def test_a_batch_is_a_statement_per_table_and_a_logged_key_is_left_out_whole(
+    store: Store,
+) -> None:
+    def question(key: str) -> dict[str, Any]:
+        return {
+            "channel": "wechat", "openid": "o-1", "member_id": None, "text": "党费", "norm": "党费",
+            "outcome": "none", "entry_id": None, "score": None, "now": "2027-01-01T00:00:00Z",
+            "msg_key": key,
+        }  # fmt: skip
+
+    def answer(key: str, state: dict[str, Any]) -> Entry:
+        plain = _entry(key, touch=True)
+        session = ("wechat", "o-1", state, "2027-01-01T00:00:00Z")
+        return Entry(log=plain.log, touch=plain.touch, session=session, questions=(question(key),))
+
+    queue = DeferredWrites(store, interval=0)
+    assert queue.add(answer("a", {"n": 1})) is None  # written at once: logged before the batch
+    batch = DeferredWrites(store, interval=3600)
+    for entry in (answer("b", {"n": 2}), answer("c", {"n": 3}), answer("a", {"n": 99})):
+        batch.add(entry)
+    assert batch.session("wechat", "o-1") == {"n": 99}  # the latest of the account
+    assert batch.flush() == 3
+    assert _logged(store) == 3 and batch.session("wechat", "o-1") is None
+    assert store.scalar("SELECT COUNT(*) FROM kb_questions") == 3  # one per message
+    assert store.scalar("SELECT state FROM sessions") == '{"n": 3}'  # c over b; a left out
+    assert store.scalar("SELECT response FROM inbound_log WHERE key = 'a'") == b"<xml>a</xml>"
+    batch.close()
 
 
 def test_close_writes_what_waits(store: Store) -> None:
