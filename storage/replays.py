@@ -76,20 +76,26 @@ class ReplayMemory:
         if self.side is None:
             with self.store.tx(durable=False):
                 return self._verdict(self.store.scalar(_INSERT, pair.params()), pair)
-        with self._side() as conn:
-            rows = conn.execute(_INSERT, pair.params()).fetchall()  # (all: ends the statement)
-            return self._verdict(rows[0][0] if rows else None, pair, conn)
+        with self._thread_lock:  # (`_side`, written out: this runs for every callback)
+            conn = self._open()
+            fd = self._lock_fd
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                params = pair.params()
+                rows = conn.execute(_INSERT, params).fetchall()  # (all: ends the statement)
+                if rows and rows[0][0]:
+                    return "new"
+                rows = conn.execute(_LOOKUP, params).fetchall()
+                return "same" if rows and rows[0][0] == pair.digest else "other"
+            finally:
+                if fd is not None:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
 
-    def _verdict(
-        self, inserted: object, pair: CallbackPair, conn: sqlite3.Connection | None = None
-    ) -> str:
+    def _verdict(self, inserted: object, pair: CallbackPair) -> str:
         if inserted:
             return "new"
-        if conn is not None:
-            rows = conn.execute(_LOOKUP, pair.params()).fetchall()
-            seen = rows[0][0] if rows else None
-        else:
-            seen = self.store.scalar(_LOOKUP, pair.params())
+        seen = self.store.scalar(_LOOKUP, pair.params())
         return "same" if seen == pair.digest else "other"
 
     def prune(self, oldest: int) -> int:

@@ -195,6 +195,7 @@ class CallbackEndpoint:
         self.limit = services.settings.max_body
         self.tolerance = services.settings.timestamp_tolerance
         self._pruned_at = -PRUNE_EVERY  # when this process last pruned old (timestamp, nonce)s
+        self._replays: replays.ReplayMemory | None = None  # the store's (storage/replays.py)
 
     def check_timestamp(self, raw: str | None) -> str:
         if not raw or not raw.isdigit() or len(raw) > 12:
@@ -224,7 +225,9 @@ class CallbackEndpoint:
             self._pruned_at = now
             replays.prune(store, now - self.tolerance - 1)
         pair = replays.CallbackPair(self.channel, int(timestamp), nonce, digest)
-        if replays.check(store, pair) == "other":
+        if self._replays is None:
+            self._replays = replays.memory(store)
+        if self._replays.check(pair) == "other":
             raise Refused(403, "timestamp and nonce already used")
 
     def respond(self, fn: Callable[[], Response]) -> Response:

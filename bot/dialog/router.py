@@ -138,14 +138,12 @@ class Router:
         if seen is not None:  # a retry: the logged bytes
             return self.replay(seen, render)
         response = render(reply)
-        touch = _stale(last, now)
+        at = ctx.stamp
         logged = self.deferred.add(
             Entry(
-                log=self.log_row(inbound, now, intent, reply, response),
-                touch=(inbound.channel, inbound.user_id, _stamp(now)) if touch else None,
-                session=(inbound.channel, inbound.user_id, ctx.state, _stamp(now))
-                if changed
-                else None,
+                log=self.log_row(inbound, now, intent, reply, response, at),
+                touch=(inbound.channel, inbound.user_id, at) if _stale(last, now) else None,
+                session=(inbound.channel, inbound.user_id, ctx.state, at) if changed else None,
                 questions=tuple(ctx.questions),
             )
         )
@@ -219,7 +217,12 @@ class Router:
 
     @staticmethod
     def log_row(
-        inbound: Inbound, now: datetime, intent: str, reply: Reply, response: bytes
+        inbound: Inbound,
+        now: datetime,
+        intent: str,
+        reply: Reply,
+        response: bytes,
+        at: str | None = None,
     ) -> dict[str, Any]:
         """The inbound-log row of a handled message (storage/inbound.py `record`)."""
         content = (
@@ -231,7 +234,7 @@ class Router:
             "openid": inbound.user_id,
             "msg_type": inbound.msg_type,
             "content": content,
-            "now": _stamp(now),
+            "now": at or _stamp(now),
             "reply": reply.text,
             "intent": intent,
             "response": response,

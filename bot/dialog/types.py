@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from bot.clock import day_of, stamp
@@ -28,7 +29,7 @@ class Inbound:
     create_time: int = 0
     account: str = ""  # ToUserName: our account id
 
-    @property
+    @cached_property
     def dedupe_key(self) -> str:
         """Sender + MsgId for messages (MsgIds of different senders can collide); sender +
         CreateTime + event + key for events. JSON keeps the parts apart whatever they contain."""
