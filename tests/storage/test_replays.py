@@ -1,6 +1,6 @@
 """The replay memory: a callback's (timestamp, nonce) with its message digest, shared by every
-process (SQLite: a side file beside the database; PostgreSQL: a table), checked by one
-statement before a message is handled."""
+process (SQLite: an LMDB file beside the database; PostgreSQL: a table), checked by one
+write before a message is handled."""
 
 from __future__ import annotations
 
@@ -96,28 +96,41 @@ def test_prune_forgets_pairs_before_the_window(new_db: Callable[..., str]) -> No
         store.close()
 
 
+def _check_in_child(path: str, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    store = open_store(path, migrate=False)
+    try:
+        out.put(replays.check(store, _pair()))
+    finally:
+        store.close()
+
+
 @pytest.mark.sqlite_only
-def test_sqlite_keeps_the_pairs_beside_the_database_by_key(tmp_path: Path) -> None:
+def test_sqlite_keeps_the_pairs_beside_the_database(tmp_path: Path) -> None:
     path = tmp_path / "side.db"
     store = open_store(str(path))
     try:
         replays.check(store, _pair())
         memory = replays.memory(store)
-        assert memory.side == f"{path}.callbacks" and Path(memory.side).is_file()
+        assert memory.side == f"{path}.callbacks.lmdb" and Path(memory.side).is_file()
         assert store.scalar("SELECT COUNT(*) FROM callback_nonces") == 0  # not in the main file
-        with memory._side() as conn:  # every statement finds rows by the primary key
-            for sql in (
-                "SELECT digest FROM callback_nonces WHERE ts = 1 AND nonce = 'a'"
-                " AND channel = 'wechat'",
-                "DELETE FROM callback_nonces WHERE ts < 5",
-            ):
-                plan = " ".join(str(r[-1]) for r in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
-                assert "PRIMARY KEY" in plan and "SCAN" not in plan, plan
     finally:
         store.close()
-    path.with_name("side.db.callbacks").unlink()  # lost: rebuilt empty, nothing else needed
-    store = open_store(str(path))
+    for name in ("side.db.callbacks.lmdb", "side.db.callbacks.lmdb-lock"):
+        path.with_name(name).unlink()  # lost: a process rebuilds it empty, nothing else needed
+    ctx = multiprocessing.get_context("fork")
+    out: multiprocessing.Queue = ctx.Queue()  # type: ignore[type-arg]
+    p = ctx.Process(target=_check_in_child, args=(str(path), out))
+    p.start()
+    p.join(30)
+    assert out.get(timeout=5) == "new"
+
+
+def test_an_in_memory_database_keeps_its_pairs_in_the_process() -> None:
+    store = open_store(":memory:")
     try:
         assert replays.check(store, _pair()) == "new"
+        assert replays.check(store, _pair()) == "same"
+        assert replays.check(store, _pair(digest="x")) == "other"
+        assert replays.prune(store, 2_000) == 1 and replays.count(store) == 0
     finally:
         store.close()
