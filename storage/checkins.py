@@ -18,25 +18,20 @@ def add(store: Store, member_id: int, day: str, at: str, study_id: str | None) -
     return cur.rowcount == 1
 
 
-def done_on(store: Store, member_id: int, day: str) -> bool:
-    """Whether the member checked in on `day`."""
-    return (
-        store.scalar(
-            "SELECT 1 FROM checkins WHERE member_id = :member_id AND day = :day",
-            {"member_id": member_id, "day": day},
-        )
-        is not None
+def days_before(store: Store, member_id: int, day: str, limit: int = 400) -> list[str]:
+    """The member's check-in days up to and including `day`, latest first (at most `limit`:
+    enough for any streak `consecutive_days` counts from them, and whether `day` is one)."""
+    rows = store.query(
+        "SELECT day FROM checkins WHERE member_id = :member_id AND day <= :day"
+        " ORDER BY day DESC LIMIT :limit",
+        {"member_id": member_id, "day": day, "limit": limit},
     )
+    return [str(r["day"]) for r in rows]
 
 
 def streak(store: Store, member_id: int, day: str) -> int:
     """Consecutive days with a check-in, ending on `day`."""
-    rows = store.query(
-        "SELECT day FROM checkins WHERE member_id = :member_id AND day <= :day"
-        " ORDER BY day DESC LIMIT 400",
-        {"member_id": member_id, "day": day},
-    )
-    return consecutive_days([r["day"] for r in rows], day)
+    return consecutive_days(days_before(store, member_id, day), day)
 
 
 def consecutive_days(days_desc: list[str], end: str) -> int:

@@ -163,6 +163,23 @@ class Phrasing:
     norm: float
 
 
+def _holders(
+    phrasings: Sequence[Phrasing],
+) -> tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]]:
+    """For each word and bigram, the numbers of the phrasings that hold it."""
+    words: dict[str, list[int]] = {}
+    bigrams: dict[str, list[int]] = {}
+    for i, p in enumerate(phrasings):
+        for t in p.words:
+            words.setdefault(t, []).append(i)
+        for t in p.bigrams:
+            bigrams.setdefault(t, []).append(i)
+    return (
+        {t: tuple(ids) for t, ids in words.items()},
+        {t: tuple(ids) for t, ids in bigrams.items()},
+    )
+
+
 @dataclass(frozen=True)
 class Query:
     words: list[str]
@@ -193,6 +210,9 @@ class Library:
         # Each entry's own phrasings (title and questions) for the second stage: how close the
         # question comes to the nearest one of them.
         self.phrasings = [[self._phrasing(terms) for terms in entry] for entry in said]
+        # Which of an entry's phrasings hold each term, so `_nearest` visits only the phrasings
+        # that share a term with the question (most share none).
+        self.holders = [_holders(phrasings) for phrasings in self.phrasings]
         self.foreign = tuple(sorted({fold(w) for w in foreign if w}, key=lambda w: (-len(w), w)))
         self.anchors = tuple(sorted({fold(w) for w in anchors if w}))
         # Recent results by question text: the router searches before it takes the writer lock
@@ -237,14 +257,22 @@ class Library:
         norm = sum(words.values()) + BIGRAM_SHARE * sum(bigrams.values())
         if not norm:
             return 0.0
-        word, bigram = words.get, bigrams.get
+        word_holders, bigram_holders = self.holders[doc]
+        common: dict[int, float] = {}  # phrasing -> the weight of the words it shares
+        for t, w in words.items():
+            for i in word_holders.get(t, ()):
+                common[i] = common.get(i, 0.0) + w
+        shared: dict[int, float] = {}  # phrasing -> the weight of the bigrams it shares
+        for t, w in bigrams.items():
+            for i in bigram_holders.get(t, ()):
+                shared[i] = shared.get(i, 0.0) + w
+        phrasings = self.phrasings[doc]
         best = 0.0
-        for p in self.phrasings[doc]:
-            if p.norm:
-                common = sum([word(t, 0.0) for t in p.words])
-                common += BIGRAM_SHARE * sum([bigram(t, 0.0) for t in p.bigrams])
-                if common:
-                    best = max(best, common / math.sqrt(norm * p.norm))
+        for i in common.keys() | shared.keys():
+            p = phrasings[i]
+            together = common.get(i, 0.0) + BIGRAM_SHARE * shared.get(i, 0.0)
+            if p.norm and together:
+                best = max(best, together / math.sqrt(norm * p.norm))
         return best
 
     def _doc(

@@ -14,12 +14,18 @@ def checkin(ctx: Context, args: str) -> str:
     member = ctx.member
     assert member is not None  # the intent table requires a member
     study = ctx.services.study.for_day(ctx.today)
-    # A second 打卡 of the day only reads (the intent is tried on the read path first).
-    done = checkins.done_on(ctx.store, member.id, ctx.today)
+    # A second 打卡 of the day only reads (the intent is tried on the read path first): one
+    # query tells whether today is done and the streak so far.
+    days = checkins.days_before(ctx.store, member.id, ctx.today)
+    done = bool(days) and days[0] == ctx.today
     added = not done and checkins.add(
         ctx.store, member.id, ctx.today, ctx.stamp, study.id if study else None
     )
-    streak = checkins.streak(ctx.store, member.id, ctx.today)
+    if added:
+        days.insert(0, ctx.today)
+    elif not done:  # (checked in by another message meanwhile)
+        days = checkins.days_before(ctx.store, member.id, ctx.today)
+    streak = checkins.consecutive_days(days, ctx.today)
     if not added:
         return f"今天已经打过卡啦，已连续学习 {streak} 天，明天记得再来！" + (
             f"\n今日学习：{study.title}" if study else ""
