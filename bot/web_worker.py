@@ -41,6 +41,9 @@ from gunicorn.workers.sync import SyncWorker
 READ_TIMEOUT = 10.0  # seconds for a whole request (DANGJIAN_READ_TIMEOUT)
 WRITE_TIMEOUT = 10.0  # seconds for each send of the response
 THREADS = 4  # per worker process (DANGJIAN_WEB_THREADS)
+# Seconds between the worker's heartbeats to the arbiter (gunicorn's `notify`, which kills a
+# worker silent for `timeout`, 30 s) and its checks that the arbiter is still its parent.
+HEARTBEAT = 1.0
 BUFFER_CAP = 1024 * 1024
 HEAD_CAP = 64 * 1024  # a head longer than this goes to gunicorn's parser, which refuses it
 
@@ -130,11 +133,15 @@ class BufferedWorker(SyncWorker):  # type: ignore[misc]
 
     # -- the loop ---------------------------------------------------------------------
     def _loop(self) -> None:
+        beat = 0.0  # when the arbiter last heard from us (and we looked for our parent)
         while self.alive:
-            self.notify()
-            if self.ppid != os.getppid():
-                self.log.info("Parent changed, shutting down: %s", self)
-                return
+            now = time.monotonic()
+            if now - beat >= HEARTBEAT:  # (two system calls: not on every wake-up)
+                beat = now
+                self.notify()
+                if self.ppid != os.getppid():
+                    self.log.info("Parent changed, shutting down: %s", self)
+                    return
             self._accept(len(self.pending) + self.busy < self.cfg.worker_connections)
             timeout = 1.0
             if self.order:
