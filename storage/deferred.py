@@ -7,11 +7,11 @@ for a policy answer, its question row and the session (`Entry.questions`, `Entry
 statistics and dialog state, written only with the log row, so a retry answered twice leaves
 one); its callback's (timestamp, nonce) was recorded before it was handled
 (storage/replays.py). The process that queued a session shows it to the account's next
-message (`session`) and writes it before that account's next write transaction (`settle`). Writing those
-rows in a transaction of their own per message takes the writer lock once per message. This
-queue keeps them in memory and writes them every `interval` seconds (DANGJIAN_LOG_BATCH_MS,
-default 50 ms), or as soon as MAX_ROWS wait, in one transaction that need not wait for the
-disk, from a thread of its own in each process.
+message (`session`) and writes it before that account's next write transaction (`settle`).
+Writing those rows in a transaction of their own per message takes the writer lock once per
+message. This queue keeps them in memory and writes them every `interval` seconds
+(DANGJIAN_LOG_BATCH_MS, default 50 ms), or as soon as MAX_ROWS wait, a statement per table in
+one transaction that need not wait for the disk, from a thread of its own in each process.
 
 Until its batch is committed an entry stays visible to the process that queued it: a retry of
 the message gets the same response bytes back (`logged`). A retry that reaches another
