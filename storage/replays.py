@@ -24,7 +24,6 @@ processes and hosts, and it costs no transaction on the main database:
 
 from __future__ import annotations
 
-import logging
 import os
 import struct
 import threading
@@ -35,8 +34,6 @@ from typing import Any
 import lmdb
 
 from storage.db import Store
-
-log = logging.getLogger(__name__)
 
 # The most the pairs file may grow to (LMDB maps it whole; only what is used takes disk). At
 # 1,000 callbacks a second a 5-minute window holds about 300,000 pairs: some 40 MB.
@@ -133,9 +130,6 @@ class ReplayMemory:
                 return len(self._local)
             return int(_env(self.side).stat()["entries"])
 
-    def close(self) -> None:
-        """(The LMDB file stays open for the process: see `_env`.)"""
-
 
 # One LMDB environment per file and process: LMDB forbids opening a file twice in a process
 # (closing one would drop the other's file locks), so Stores on one database share it and it
@@ -185,8 +179,7 @@ def memory(store: Store) -> ReplayMemory:
     with _MEMORIES_LOCK:
         found = _MEMORIES.get(store)
         if found is None:
-            found = _MEMORIES[store] = ReplayMemory(store)
-            store.closers.append(found.close)
+            found = _MEMORIES[store] = ReplayMemory(store)  # (nothing to close: see `_env`)
         return found
 
 
