@@ -26,12 +26,10 @@ def record_question(
     score: float | None,
     now: str,
     msg_key: str | None = None,
-) -> int | None:
-    """A question and how it went; its id, or None when a question of message `msg_key` is
-    recorded already (a retry answered again by another process: the first row stays)."""
-    sql = _INSERT_QUESTION + " ON CONFLICT (msg_key) DO NOTHING" if msg_key else _INSERT_QUESTION
+) -> int:
+    """A question and how it went; its id (the chat uses `record_questions`, keyed by message)."""
     value = store.scalar(
-        sql + " RETURNING id",
+        _INSERT_QUESTION + " RETURNING id",
         {
             "channel": channel,
             "openid": openid,
@@ -45,7 +43,7 @@ def record_question(
             "msg_key": msg_key,
         },
     )
-    return int(value) if value is not None else None
+    return int(value)
 
 
 _INSERT_QUESTION = (

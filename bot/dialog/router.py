@@ -165,8 +165,8 @@ class Router:
                     return self.replay(seen, render)
                 members.touch_follower(store, inbound.channel, inbound.user_id, _stamp(now))
                 ctx, before, intent, reply = self.run(inbound, now, arrival)
-                for question in ctx.questions:
-                    kb.record_question(store, **question)
+                if ctx.questions:
+                    kb.record_questions(store, ctx.questions)
                 if ctx.state != before:
                     sessions.save(store, inbound.channel, inbound.user_id, ctx.state, _stamp(now))
                 if not ctx.durable:
