@@ -70,17 +70,6 @@ def get(store: Store, key: str) -> dict[str, Any] | None:
     return store.one("SELECT * FROM inbound_log WHERE key = :key", {"key": key})
 
 
-def last_text(store: Store, channel: str, openid: str, exclude_key: str = "") -> str | None:
-    """The member's most recent text message (for 转人工 and feedback)."""
-    value = store.scalar(
-        "SELECT content FROM inbound_log WHERE channel = :channel AND openid = :openid"
-        " AND key <> :exclude AND msg_type IN ('text', 'voice') AND content <> ''"
-        " ORDER BY received_at DESC, id DESC LIMIT 1",
-        {"channel": channel, "openid": openid, "exclude": exclude_key},
-    )
-    return str(value) if value is not None else None
-
-
 def prune(store: Store, before: str) -> int:
     """Forget messages received before `before` (in short batches, by id: see retention)."""
     return retention.delete_before(store, "inbound_log", before)

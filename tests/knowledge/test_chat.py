@@ -114,6 +114,16 @@ def test_handoff_without_a_question_asks_for_it(zhangwei: Member) -> None:
     assert "我家店门口要修路" in _outbox(zhangwei.peer)[0]["text"]
 
 
+def test_handoff_after_two_hours_asks_for_the_question(zhangwei: Member, clock) -> None:  # type: ignore[no-untyped-def]
+    zhangwei.say("支部书记的电话是多少能告诉我吗")
+    zhangwei.say("你好")
+    clock.advance(hours=2, minutes=1)
+    assert "请把您的问题用一条消息发给我" in zhangwei.say("转人工")
+    assert _outbox(zhangwei.peer) == []
+    assert "已转给支部书记王建国" in zhangwei.say("我想问下党费怎么交")
+    assert "我想问下党费怎么交" in _outbox(zhangwei.peer)[0]["text"]
+
+
 def test_retail_owner_goes_to_the_customer_manager(wechat: WeChatPeer) -> None:
     services = _services(wechat)
     services.settings = dataclasses.replace(services.settings, customer_manager="13800000012")

@@ -27,7 +27,6 @@ from bot.clock import stamp
 from bot.dialog.types import Context, Reply
 from bot.knowledge.analyzer import fold
 from bot.text import normalize, shorten, strip_control
-from storage import inbound as inbound_log
 from storage import knowledge as kb
 from storage import members
 from storage.members import Member
@@ -304,16 +303,13 @@ def _feedback(ctx: Context, useful: bool) -> str:
 
 
 def handoff(ctx: Context, args: str) -> Reply | str | None:
+    """The policy question asked in the last HANDOFF_LOOKBACK goes to a person; without one,
+    the member is asked for the question (an older question is not forwarded unasked)."""
     inbound = ctx.inbound
     since = stamp(ctx.now - HANDOFF_LOOKBACK)
     row = kb.last_question(ctx.store, inbound.channel, inbound.user_id, since)
     if row is not None:
         return _handoff(ctx, str(row["text"]), int(row["id"]))
-    last = inbound_log.last_text(
-        ctx.store, inbound.channel, inbound.user_id, exclude_key=inbound.dedupe_key
-    )
-    if last and question_norm(last) and not _is_command(last.strip().lower()):
-        return _handoff(ctx, strip_control(last).strip()[:500], None)
     ctx.state["handoff_wait"] = ctx.stamp
     return "好的。请把您的问题用一条消息发给我，我会转给工作人员。"
 
