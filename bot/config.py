@@ -70,7 +70,7 @@ class Settings:
     # What a read-only message leaves (its log row, its callback's timestamp and nonce, the
     # 48 h window's last message time) is written in batches every this many milliseconds;
     # 0 = each in a short transaction of its own (storage/deferred.py)
-    log_batch_ms: int = 50
+    log_batch_ms: int = 200
     # Protocol limits
     max_body: int = 64 * 1024
     timestamp_tolerance: int = 300

@@ -606,14 +606,25 @@ class _RawResult:
         return row[0] if row is not None else None
 
 
+# SQL text -> whether it only reads (the statements are the program's own texts: few; the
+# memory starts over if some caller builds texts without end).
+_READS: dict[str, bool] = {}
+_READS_MAX = 4096
+
+
 def _is_read(sql: Statement) -> bool:
     if isinstance(sql, str):
-        return bool(_READ.match(sql))
+        found = _READS.get(sql)
+        if found is None:
+            if len(_READS) >= _READS_MAX:
+                _READS.clear()
+            found = _READS[sql] = bool(_READ.match(sql))
+        return found
     return not (getattr(sql, "is_dml", False) or getattr(sql, "is_ddl", False))
 
 
 def _check(params: Any) -> None:
-    if params is not None and not isinstance(params, Mapping):
+    if params is not None and type(params) is not dict and not isinstance(params, Mapping):
         raise TypeError("storage takes named parameters: a dict for ':name' placeholders")
 
 

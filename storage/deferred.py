@@ -10,7 +10,7 @@ one); its callback's (timestamp, nonce) was recorded before it was handled
 message (`session`) and writes it before that account's next write transaction (`settle`).
 Writing those rows in a transaction of their own per message takes the writer lock once per
 message. This queue keeps them in memory and writes them every `interval` seconds
-(DANGJIAN_LOG_BATCH_MS, default 50 ms), or as soon as MAX_ROWS wait, a statement per table in
+(DANGJIAN_LOG_BATCH_MS, default 200 ms), or as soon as MAX_ROWS wait, a statement per table in
 one transaction that need not wait for the disk, from a thread of its own in each process.
 
 Until its batch is committed an entry stays visible to the process that queued it: a retry of

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from functools import cached_property
@@ -13,6 +14,10 @@ from bot.clock import day_of, stamp
 if TYPE_CHECKING:
     from bot.services import Services
     from storage.members import Member
+
+
+# A string JSON writes as it is, between quotes (ensure_ascii=False escapes only these).
+_PLAIN = re.compile(r'[^"\\\x00-\x1f]*')
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,9 @@ class Inbound:
         """Sender + MsgId for messages (MsgIds of different senders can collide); sender +
         CreateTime + event + key for events. JSON keeps the parts apart whatever they contain."""
         if self.msg_id:
+            if _PLAIN.fullmatch(self.user_id) and _PLAIN.fullmatch(self.msg_id):
+                # (what json.dumps writes for two strings it has nothing to escape in)
+                return f'{self.channel}:msg:["{self.user_id}", "{self.msg_id}"]'
             parts: list[object] = [self.user_id, self.msg_id]
             return f"{self.channel}:msg:" + json.dumps(parts, ensure_ascii=False)
         parts = [self.user_id, self.create_time, self.event, self.event_key]

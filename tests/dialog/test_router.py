@@ -50,3 +50,16 @@ def test_help_lists_every_member_command_and_secretary_commands_only_for_secreta
     secretary = Member(wechat, "o-h2")
     secretary.say("绑定 王建国 13800000001")
     assert "书记专用" in secretary.say("帮助") and "发布通知" in secretary.say("帮助")
+
+
+def test_the_message_key_is_json_whatever_the_ids_contain() -> None:
+    import json
+
+    from bot.dialog.types import Inbound
+
+    odd = ["o-plain", '引号"里', "反\\斜", "换\n行", "制\x01表", "\u2028", "é", ""]
+    for user in odd:
+        for msg_id in ("100001", *odd[1:-1]):  # (no MsgId: an event key)
+            inbound = Inbound("wechat", user, "text", "x", msg_id=msg_id)
+            expected = "wechat:msg:" + json.dumps([user, msg_id], ensure_ascii=False)
+            assert inbound.dedupe_key == expected
