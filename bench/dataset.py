@@ -26,7 +26,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -271,8 +271,10 @@ def build(store: Store, shape: Shape, questions: list[str], log: bool = True) ->
                     msgs.append(("答题", "quiz", quiz_reply))
                     msgs += [("A", "state:quiz", quiz_reply)] * 5
                 for i, (text, intent, response) in enumerate(msgs):
-                    yield (f'wechat:msg:["s{m}", "{d}-{i}"]', "wechat", f"s{m}", "text", text,
-                           _at(day, m % 600 + i), "done", text, intent, response)  # fmt: skip
+                    at = _at(day, m % 600 + i)  # (keys begin with the time, as the app's do)
+                    sent = int(datetime.fromisoformat(at).timestamp())
+                    yield (f'wechat:msg:{sent:010d}:["{d}-{i}", "s{m}"]', "wechat", f"s{m}",
+                           "text", text, at, "done", text, intent, response)  # fmt: skip
 
     load(
         "inbound_log",

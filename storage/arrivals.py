@@ -20,7 +20,7 @@ _COLUMNS = f"""
 SELECT l.reply AS log_reply, l.intent AS log_intent, l.response AS log_response,
        l.key AS log_key, f.last_inbound_at, s.state AS session_state, {members.MEMBER_COLUMNS}
 FROM (SELECT 1 AS here) AS here
-LEFT JOIN inbound_log l ON l.key = :key
+LEFT JOIN inbound_log l ON l.key IN (:key, :legacy)
 LEFT JOIN followers f ON f.channel = :channel AND f.openid = :openid
 LEFT JOIN sessions s ON s.channel = :channel AND s.openid = :openid
 """
@@ -46,9 +46,12 @@ class Arrival:
     state: dict[str, Any]  # the session
 
 
-def lookup(store: Store, key: str, channel: str, openid: str) -> Arrival:
+def lookup(store: Store, key: str, channel: str, openid: str, legacy: str | None = None) -> Arrival:
+    """`legacy`: the message's key as earlier versions wrote it (bot/dialog/types.py), looked
+    up as well (both keys are new messages' neighbours in the key index: no random page)."""
     sql = _BY_WECOM_USERID if channel == "wecom" else _BY_BINDING
-    row = store.one(sql, {"key": key, "channel": channel, "openid": openid})
+    params = {"key": key, "legacy": legacy or key, "channel": channel, "openid": openid}
+    row = store.one(sql, params)
     assert row is not None  # (one row always: the LEFT JOINs hang off a single row)
     logged = None
     if row["log_key"] is not None:

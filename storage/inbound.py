@@ -66,8 +66,12 @@ def logged_keys(store: Store, keys: list[str]) -> set[str]:
     return {str(r["key"]) for r in rows}
 
 
-def get(store: Store, key: str) -> dict[str, Any] | None:
-    return store.one("SELECT * FROM inbound_log WHERE key = :key", {"key": key})
+def get(store: Store, key: str, legacy: str | None = None) -> dict[str, Any] | None:
+    """The logged message, by its key (or the key an earlier version gave it)."""
+    return store.one(
+        "SELECT * FROM inbound_log WHERE key IN (:key, :legacy)",
+        {"key": key, "legacy": legacy or key},
+    )
 
 
 def prune(store: Store, before: str) -> int:

@@ -159,7 +159,9 @@ class Router:
         try:
             with store.tx():
                 store.lock(self.lock_name(inbound))
-                arrival = arrivals.lookup(store, key, inbound.channel, inbound.user_id)
+                arrival = arrivals.lookup(
+                    store, key, inbound.channel, inbound.user_id, inbound.legacy_key
+                )
                 seen = self.deferred.logged(key) or arrival.logged
                 if seen is not None:
                     return self.replay(seen, render)
@@ -178,7 +180,7 @@ class Router:
             log.exception("handler failed for %s", key)
         with store.tx():
             store.lock(self.lock_name(inbound))
-            seen = self.deferred.logged(key) or inbound_log.get(store, key)
+            seen = self.deferred.logged(key) or inbound_log.get(store, key, inbound.legacy_key)
             if seen is not None:
                 return self.replay(seen, render)
             reply = Reply(replies.ERROR)
@@ -254,7 +256,9 @@ class Router:
     def arrival(self, inbound: Inbound, key: str) -> arrivals.Arrival:
         """The arrival lookup, with the session an unwritten policy answer of this process
         left (storage/deferred.py), if any."""
-        arrival = arrivals.lookup(self.services.store, key, inbound.channel, inbound.user_id)
+        arrival = arrivals.lookup(
+            self.services.store, key, inbound.channel, inbound.user_id, inbound.legacy_key
+        )
         state = self.deferred.session(inbound.channel, inbound.user_id)
         return arrival if state is None else dataclasses.replace(arrival, state=state)
 

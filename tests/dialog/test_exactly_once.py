@@ -86,3 +86,38 @@ def test_a_retry_at_a_second_process_waits_and_gets_the_same_reply(
     assert "handler failed" not in caplog.text
     two.store.close()
     one.store.close()
+
+
+def test_a_retry_of_a_message_logged_under_the_old_key_is_answered_from_the_log(
+    wechat: WeChatPeer,
+) -> None:
+    """Keys begin with the message's time since migration 0129's version; a retry that comes
+    right after an upgrade, of a message the previous version logged under its old key, gets
+    the logged reply and is not handled again (on the write path and the read path)."""
+    from bot.dialog.types import Inbound
+    from tests.conftest import bound
+
+    store = wechat.services.store  # type: ignore[attr-defined]
+    bound(wechat, "o-zhangwei", "张伟", "13800000003")
+
+    def logged_by_the_old_version(text: str, msg_id: str) -> tuple[bytes, bytes]:
+        """Send a message, then give its log row the key the previous version wrote."""
+        xml = wechat.text_xml("o-zhangwei", text, msg_id=msg_id)
+        first = wechat.post(xml, nonce=f"n{msg_id}")
+        last = int(store.scalar("SELECT MAX(id) FROM inbound_log"))
+        legacy = Inbound("wechat", "o-zhangwei", "text", msg_id=msg_id).legacy_key
+        store.execute("UPDATE inbound_log SET key = :k WHERE id = :id", {"k": legacy, "id": last})
+        return xml, first.body
+
+    xml, first = logged_by_the_old_version("打卡", "9001")  # the write path
+    assert "打卡成功" in wechat.open_reply(first)["Content"]
+    again = wechat.post(xml, nonce="retry-9001")
+    assert again.body == first  # not "今天已经打过卡啦": the handler did not run again
+    assert store.scalar("SELECT COUNT(*) FROM checkins") == 1
+
+    xml, first = logged_by_the_old_version("帮助", "9002")  # the read path
+    logged = "<xml><Content><![CDATA[旧版本记下的回复]]></Content></xml>".encode()
+    store.execute(
+        "UPDATE inbound_log SET response = :r WHERE key LIKE 'wechat:msg:[%9002%'", {"r": logged}
+    )
+    assert wechat.post(xml, nonce="retry-9002").body == logged

@@ -60,6 +60,27 @@ def test_the_message_key_is_json_whatever_the_ids_contain() -> None:
     odd = ["o-plain", '引号"里', "反\\斜", "换\n行", "制\x01表", "\u2028", "é", ""]
     for user in odd:
         for msg_id in ("100001", *odd[1:-1]):  # (no MsgId: an event key)
-            inbound = Inbound("wechat", user, "text", "x", msg_id=msg_id)
-            expected = "wechat:msg:" + json.dumps([user, msg_id], ensure_ascii=False)
-            assert inbound.dedupe_key == expected
+            inbound = Inbound("wechat", user, "text", "x", msg_id=msg_id, create_time=1765000000)
+            key = "wechat:msg:1765000000:" + json.dumps([msg_id, user], ensure_ascii=False)
+            assert inbound.dedupe_key == key
+            legacy = "wechat:msg:" + json.dumps([user, msg_id], ensure_ascii=False)
+            assert inbound.legacy_key == legacy  # (before the time went first)
+    event = Inbound("wechat", "o-a", "event", event="subscribe", create_time=1765000000)
+    assert event.dedupe_key == 'wechat:evt:1765000000:["o-a", 1765000000, "subscribe", ""]'
+    assert event.legacy_key == 'wechat:evt:["o-a", 1765000000, "subscribe", ""]'
+
+
+def test_message_keys_sort_by_time_whoever_sends() -> None:
+    from bot.dialog.types import Inbound
+
+    keys = [
+        Inbound("wechat", user, "text", "x", msg_id=msg_id, create_time=ts).dedupe_key
+        for ts, user, msg_id in [
+            (999_999_999, "o-zz", "9"),
+            (1_765_000_000, "o-zz", "8"),
+            (1_765_000_001, "o-mm", "100"),
+            (1_765_000_001, "o-aa", "101"),  # (the same second: by MsgId)
+            (1_765_000_100, "o-mm", "5"),
+        ]
+    ]
+    assert keys == sorted(keys)
