@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 KINDS = ("month", "quarter", "year")
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -65,6 +66,7 @@ def _date(day: dt.date | str) -> dt.date:
     return dt.date.fromisoformat(day) if isinstance(day, str) else day
 
 
+@lru_cache(maxsize=1024)  # (asked on every 我的积分; a Period never changes)
 def month_of(day: dt.date | str) -> Period:
     d = _date(day)
     start = d.replace(day=1)
@@ -72,6 +74,7 @@ def month_of(day: dt.date | str) -> Period:
     return Period("month", f"{d.year}-{d.month:02d}", start, nxt - dt.timedelta(days=1))
 
 
+@lru_cache(maxsize=1024)
 def quarter_of(day: dt.date | str) -> Period:
     d = _date(day)
     q = (d.month - 1) // 3 + 1
@@ -80,6 +83,7 @@ def quarter_of(day: dt.date | str) -> Period:
     return Period("quarter", f"{d.year}Q{q}", start, end)
 
 
+@lru_cache(maxsize=1024)
 def year_of(day: dt.date | str) -> Period:
     d = _date(day)
     return Period("year", str(d.year), dt.date(d.year, 1, 1), dt.date(d.year, 12, 31))
@@ -104,6 +108,7 @@ def parse_period(text: str) -> Period:
     raise ValueError(f"not a period (2026-11, 2026Q4 or 2026): {text}")
 
 
+@lru_cache(maxsize=1024)
 def keys_of(day: dt.date | str) -> tuple[str, str, str]:
     """The month, quarter and year keys a day counts in."""
     return month_of(day).key, quarter_of(day).key, year_of(day).key

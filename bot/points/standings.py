@@ -12,6 +12,7 @@ above 0; never anyone else's exact total below the top 10; their own place alway
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,8 +38,9 @@ def today_items(store: Store, rules: Rules, member_id: int, day: str) -> list[To
     other rule the member earned points under today."""
     got = ledger.day_by_rule(store, member_id, day)
     out: list[TodayItem] = []
+    date = dt.date.fromisoformat(day)  # (once, not once per rule)
     for rule in rules.rules:
-        version = rule.version_on(day)
+        version = rule.version_on(date)
         if version is not None and version.daily_cap is not None and version.points > 0:
             out.append(TodayItem(rule.name, got.get(rule.key, 0), version.daily_cap))
         elif got.get(rule.key):
