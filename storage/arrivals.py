@@ -48,7 +48,8 @@ class Arrival:
 
 def lookup(store: Store, key: str, channel: str, openid: str, legacy: str | None = None) -> Arrival:
     """`legacy`: the message's key as earlier versions wrote it (bot/dialog/types.py), looked
-    up as well (both keys are new messages' neighbours in the key index: no random page)."""
+    up as well: a retry right after an upgrade. Such keys sort after the new ones, so once the
+    old rows have aged out of the log the extra probe lands on the same last leaves."""
     sql = _BY_WECOM_USERID if channel == "wecom" else _BY_BINDING
     params = {"key": key, "legacy": legacy or key, "channel": channel, "openid": openid}
     row = store.one(sql, params)
