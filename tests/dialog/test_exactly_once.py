@@ -91,9 +91,9 @@ def test_a_retry_at_a_second_process_waits_and_gets_the_same_reply(
 def test_a_retry_of_a_message_logged_under_the_old_key_is_answered_from_the_log(
     wechat: WeChatPeer,
 ) -> None:
-    """Keys begin with the message's time since migration 0129's version; a retry that comes
-    right after an upgrade, of a message the previous version logged under its old key, gets
-    the logged reply and is not handled again (on the write path and the read path)."""
+    """Keys begin with the message's time (bot/dialog/types.py); a retry that comes right
+    after an upgrade, of a message the previous version logged under its old key, gets the
+    logged reply and is not handled again (on the write path and the read path)."""
     from bot.dialog.types import Inbound
     from tests.conftest import bound
 
