@@ -18,20 +18,19 @@ def add(store: Store, member_id: int, day: str, at: str, study_id: str | None) -
     return cur.rowcount == 1
 
 
-def days_before(store: Store, member_id: int, day: str, limit: int = 400) -> list[str]:
-    """The member's check-in days up to and including `day`, latest first (at most `limit`:
-    enough for any streak `consecutive_days` counts from them, and whether `day` is one)."""
+# Check-in days 打卡 reads back: enough for any streak a member shows (and whether today is one).
+STREAK_DAYS = 400
+
+
+def days_before(store: Store, member_id: int, day: str) -> list[str]:
+    """The member's check-in days up to and including `day`, latest first (at most
+    STREAK_DAYS), for `consecutive_days`."""
     rows = store.query(
         "SELECT day FROM checkins WHERE member_id = :member_id AND day <= :day"
         " ORDER BY day DESC LIMIT :limit",
-        {"member_id": member_id, "day": day, "limit": limit},
+        {"member_id": member_id, "day": day, "limit": STREAK_DAYS},
     )
     return [str(r["day"]) for r in rows]
-
-
-def streak(store: Store, member_id: int, day: str) -> int:
-    """Consecutive days with a check-in, ending on `day`."""
-    return consecutive_days(days_before(store, member_id, day), day)
 
 
 def consecutive_days(days_desc: list[str], end: str) -> int:
